@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { EventPipelineStack, Stage } from '../lib';
+
+const app = new App();
+const stage = (app.node.tryGetContext('stage') ?? 'sandbox') as Stage;
+new EventPipelineStack(app, `EventPipeline-${stage}`, {
+  stage,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: `cdk-event-pipeline sample (${stage}): SNS FIFO fan-out to SQS standard and FIFO, Lambda, DynamoDB`,
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,179 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EventTable } from './event-table';
+import { FanOutTopic } from './fan-out-topic';
+import { defaultConsumerCode } from './handler-code';
+import { ConsumerOptions, QueueConsumer } from './queue-consumer';
+import { PropsValidator } from './validation';
+
+/** Names of the events table's attributes and index, for handlers and queries. */
+export const EVENTS_TABLE_SCHEMA = {
+  partitionKey: 'id',
+  timeToLiveAttribute: 'expiresAt',
+  subjectIndex: 'bySubject',
+  subjectIndexPartitionKey: 'subject',
+  subjectIndexSortKey: 'sequence',
+} as const;
+
+/** Names of the state table's attributes. */
+export const STATE_TABLE_SCHEMA = { partitionKey: 'subject' } as const;
+
+export interface EventPipelineProps {
+  /**
+   * The fan-out topic. It must be FIFO: the state projector's FIFO queue can
+   * only subscribe to a FIFO topic.
+   * @default - a new FIFO topic encrypted with `encryptionKey`
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Principals allowed to publish to the new topic. Ignored when `topic` is given.
+   * @default - the stack's account
+   */
+  readonly publisherPrincipals?: iam.IPrincipal[];
+  /**
+   * Customer-managed key for the topic and queues. SNS cannot deliver to a
+   * queue encrypted with the AWS-managed SQS key.
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * The events table (partition key `id`, string). It needs a TTL attribute
+   * `expiresAt` for retention to apply.
+   * @default - a new on-demand table with PITR, TTL and a `bySubject` index
+   */
+  readonly eventsTable?: dynamodb.ITable;
+  /**
+   * The state table (partition key `subject`, string).
+   * @default - a new on-demand table with PITR
+   */
+  readonly stateTable?: dynamodb.ITable;
+  /**
+   * How long the events table keeps an event, 1 to 3,650 days.
+   * @default Duration.days(30)
+   */
+  readonly eventRetention?: Duration;
+  /**
+   * The event log consumer: the standard queue, writing every event to the events table.
+   * @default - the default event log handler and settings
+   */
+  readonly eventLog?: ConsumerOptions;
+  /**
+   * The state projector consumer: the FIFO queue, keeping each subject's latest state.
+   * @default - the default state projector handler and settings
+   */
+  readonly stateProjector?: ConsumerOptions;
+  /**
+   * Topic that receives alarm and OK notifications.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Log retention of the consumers' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the tables and the key when they leave the stack. Queues
+   * and log groups are always destroyed.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One SNS FIFO topic fanning out to a standard queue (the event log, writing
+ * every event) and a FIFO queue (the state projector, keeping each subject's
+ * latest state in order), each with a dead-letter queue, alarms and
+ * least-privilege functions.
+ */
+export class EventPipeline extends Construct {
+  /** The key that encrypts the topic and queues. */
+  public readonly encryptionKey: kms.IKey;
+  /** The fan-out topic. */
+  public readonly topic: sns.ITopic;
+  /** Every event, keyed by event id. */
+  public readonly eventsTable: dynamodb.ITable;
+  /** Each subject's latest state, keyed by subject. */
+  public readonly stateTable: dynamodb.ITable;
+  /** The standard queue consumer that writes the events table. */
+  public readonly eventLog: QueueConsumer;
+  /** The FIFO queue consumer that writes the state table. */
+  public readonly stateProjector: QueueConsumer;
+
+  constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
+    super(scope, id);
+    const retentionDays = props.eventRetention?.toDays({ integral: false }) ?? 30;
+    const v = new PropsValidator(this, `EventPipeline (${this.node.path})`);
+    v.range('eventRetention', props.eventRetention && retentionDays, 1, 3650, ' days');
+    v.check(
+      props.topic !== undefined && !props.topic.fifo,
+      `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
+        'for an imported topic use sns.Topic.fromTopicAttributes with fifo: true',
+    );
+    v.throwIfInvalid();
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        enableKeyRotation: true,
+        description: `Encrypts the topic and queues of ${this.node.path}`,
+        removalPolicy,
+      });
+    this.topic =
+      props.topic ??
+      new FanOutTopic(this, 'Topic', {
+        encryptionKey: this.encryptionKey,
+        publisherPrincipals: props.publisherPrincipals,
+      }).topic;
+
+    this.eventsTable =
+      props.eventsTable ??
+      new EventTable(this, 'EventsTable', {
+        partitionKey: { name: EVENTS_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: EVENTS_TABLE_SCHEMA.timeToLiveAttribute,
+        globalSecondaryIndexes: [
+          {
+            indexName: EVENTS_TABLE_SCHEMA.subjectIndex,
+            partitionKey: { name: EVENTS_TABLE_SCHEMA.subjectIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+            sortKey: { name: EVENTS_TABLE_SCHEMA.subjectIndexSortKey, type: dynamodb.AttributeType.NUMBER },
+          },
+        ],
+        removalPolicy,
+      }).table;
+    this.stateTable =
+      props.stateTable ??
+      new EventTable(this, 'StateTable', {
+        partitionKey: { name: STATE_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+        removalPolicy,
+      }).table;
+
+    const shared = {
+      topic: this.topic,
+      encryptionKey: this.encryptionKey,
+      alarmTopic: props.alarmTopic,
+      logRetention: props.logRetention,
+    };
+    this.eventLog = new QueueConsumer(this, 'EventLog', {
+      ...shared,
+      ...props.eventLog,
+      code: props.eventLog?.code ?? defaultConsumerCode('event-log'),
+      environment: { EVENT_RETENTION_DAYS: String(retentionDays), ...props.eventLog?.environment },
+      table: this.eventsTable,
+      tableActions: ['dynamodb:BatchWriteItem'],
+    });
+    this.stateProjector = new QueueConsumer(this, 'StateProjector', {
+      ...shared,
+      ...props.stateProjector,
+      fifo: true,
+      code: props.stateProjector?.code ?? defaultConsumerCode('state-projector'),
+      table: this.stateTable,
+      tableActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { Names, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+export interface FanOutTopicProps {
+  /**
+   * Key that encrypts the topic. Subscribed queues must be able to use it too.
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Principals allowed to publish to the topic. The topic's resource policy
+   * allows only these (and always denies non-TLS requests).
+   * @default - the stack's account
+   */
+  readonly publisherPrincipals?: iam.IPrincipal[];
+  /**
+   * Physical topic name. A `.fifo` suffix is added when missing.
+   * @default - a unique name derived from the construct path
+   */
+  readonly topicName?: string;
+}
+
+/**
+ * An SNS FIFO topic for fan-out, encrypted with a customer-managed key, that
+ * refuses plaintext (non-TLS) access. FIFO queues can only subscribe to a FIFO
+ * topic, and a FIFO topic keeps per-subject ordering and deduplication.
+ */
+export class FanOutTopic extends Construct {
+  /** The FIFO topic. */
+  public readonly topic: sns.ITopic;
+  /** The key that encrypts the topic. */
+  public readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {
+    super(scope, id);
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        enableKeyRotation: true,
+        description: `Encrypts the ${this.node.path} topic`,
+      });
+
+    // A literal name (rather than the one CloudFormation would generate) lets
+    // key policies name the topic's ARN without a Ref back to the topic.
+    const baseName = props.topicName ?? Names.uniqueResourceName(this, { maxLength: 251, separator: '-' });
+    const topicName = baseName.endsWith('.fifo') ? baseName : `${baseName}.fifo`;
+    const topic = new sns.Topic(this, 'Topic', {
+      fifo: true,
+      topicName,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+
+    const principals = props.publisherPrincipals ?? [new iam.AccountPrincipal(Stack.of(this).account)];
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowPublishers',
+        actions: ['sns:Publish'],
+        principals,
+        resources: [topic.topicArn],
+      }),
+    );
+    this.topic = topic;
+  }
+}

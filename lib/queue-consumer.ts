@@ -1,0 +1,398 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ConsumerAlarms } from './consumer-alarms';
+import { PropsValidator, seconds } from './validation';
+
+/** Settings of a consumer that a user may change. Shared by {@link QueueConsumerProps} and `EventPipeline`. */
+export interface ConsumerOptions {
+  /**
+   * The handler's code. The function gets the same queue, dead-letter queue,
+   * grants and batch settings whatever code it runs.
+   * @default - the pipeline's default consumer (required for a QueueConsumer used alone)
+   */
+  readonly code?: lambda.Code;
+  /**
+   * The handler, as `file.export`.
+   * @default 'index.handler'
+   */
+  readonly handler?: string;
+  /**
+   * The function's runtime.
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Extra environment variables for the function. `TABLE_NAME` is always set
+   * when the consumer has a table.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+  /**
+   * The function's timeout, between 1 second and 15 minutes.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * The function's memory, in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Records per invocation: 1 to 10 on a FIFO queue, 1 to 10,000 on a standard
+   * queue (over 10 needs a batching window).
+   * @default - 10 on a FIFO queue, 100 on a standard queue
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers records before it invokes the function. Not
+   * allowed on a FIFO queue.
+   * @default - none on a FIFO queue, 1 second on a standard queue
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations the event source starts, 2 to 1,000.
+   * @default - no limit beyond the account's concurrency
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * The queue's visibility timeout. It must be at least 6 times the function
+   * timeout plus the batching window, or messages are redelivered while a
+   * batch is still running.
+   * @default - 6 × timeout + maxBatchingWindow
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Receives before a message moves to the dead-letter queue, 1 to 1,000.
+   * Below 5 gives a warning: a throttled batch can use up receives.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Deliver only events of these `type` message attribute values.
+   * @default - every event
+   */
+  readonly eventTypes?: string[];
+  /**
+   * A full SNS filter policy on message attributes. Use either this or `eventTypes`.
+   * @default - every event
+   */
+  readonly filterPolicy?: { [attribute: string]: sns.SubscriptionFilter };
+  /**
+   * Alarm when the oldest message in the queue is older than this.
+   * @default Duration.minutes(5)
+   */
+  readonly maxMessageAge?: Duration;
+}
+
+export interface QueueConsumerProps extends ConsumerOptions {
+  /** The topic the queue subscribes to. A FIFO queue needs a FIFO topic. */
+  readonly topic: sns.ITopic;
+  /**
+   * Whether the queue (and its dead-letter queue) is FIFO.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /** Key that encrypts the queue and its dead-letter queue. SNS needs a customer-managed key. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * The table the function writes. It gets `tableActions` on this table only,
+   * and `TABLE_NAME` in its environment.
+   * @default - no table
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * DynamoDB actions the function may call on `table`.
+   * @default ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']
+   */
+  readonly tableActions?: string[];
+  /**
+   * The dead-letter queue. It must be of the same kind (FIFO or standard) as the queue.
+   * @default - a new queue of the same kind, keeping messages 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * How long the queue keeps a message.
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+  /**
+   * Log retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Topic that receives alarm and OK notifications.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * What happens to the queues and log group when they leave the stack.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const DEFAULT_TIMEOUT = Duration.seconds(30);
+
+/**
+ * A queue subscribed to a topic with raw delivery, its dead-letter queue, and a
+ * function that consumes it with partial batch responses.
+ */
+export class QueueConsumer extends Construct {
+  /** The queue subscribed to the topic. */
+  public readonly queue: sqs.IQueue;
+  /** Where messages go after `maxReceiveCount` failed receives. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The consuming function. */
+  public readonly function: lambda.IFunction;
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The topic subscription. */
+  public readonly subscription: sns.Subscription;
+  /** The event source mapping from the queue to the function. */
+  public readonly eventSource: SqsEventSource;
+  /** Alarms on dead letters, message age, errors and throttles. */
+  public readonly alarms: ConsumerAlarms;
+
+  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+    super(scope, id);
+    const fifo = props.fifo ?? false;
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+    const batchSize = props.batchSize ?? (fifo ? 10 : 100);
+    const window = props.maxBatchingWindow ?? (fifo ? undefined : Duration.seconds(1));
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const visibilityTimeout =
+      props.visibilityTimeout ?? Duration.seconds(6 * timeout.toSeconds() + (window?.toSeconds() ?? 0));
+    validate(this, props, { fifo, timeout, batchSize, window, maxReceiveCount, visibilityTimeout });
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const queueDefaults = {
+      fifo: fifo || undefined,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      removalPolicy,
+    };
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
+    const queue = new sqs.Queue(this, 'Queue', {
+      ...queueDefaults,
+      ...(fifo && {
+        deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+        fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      }),
+      visibilityTimeout,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+    this.queue = queue;
+
+    this.subscription = subscribe(this, props.topic, queue, props.encryptionKey, filterPolicyOf(props));
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.logGroup = logGroup;
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${this.node.path} consumer`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5',
+      reason:
+        'The only wildcard is the log-stream suffix of the function’s own log group (log-group:NAME:*): Lambda names its streams at run time.',
+    });
+
+    const fn = new lambda.Function(this, 'Function', {
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: props.code!,
+      handler: props.handler ?? 'index.handler',
+      timeout,
+      memorySize: props.memorySize ?? 256,
+      role,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: id,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(props.table && { TABLE_NAME: props.table.tableName }),
+        ...props.environment,
+      },
+      description: `Consumes ${fifo ? 'the FIFO' : 'the standard'} queue of ${this.node.path}`,
+    });
+    this.function = fn;
+    if (!props.runtime) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'Node.js 22 is a supported LTS runtime and the one the default handlers are bundled and tested for (esbuild target node22); pass `runtime` to choose another.',
+      });
+    }
+    if (props.table) grantTable(fn, props.table, props.tableActions);
+
+    this.eventSource = new SqsEventSource(queue, {
+      batchSize,
+      maxBatchingWindow: window,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
+    });
+    fn.addEventSource(this.eventSource);
+
+    this.alarms = new ConsumerAlarms(this, 'Alarms', {
+      queue,
+      deadLetterQueue: this.deadLetterQueue,
+      function: fn,
+      maxMessageAge: props.maxMessageAge,
+      alarmTopic: props.alarmTopic,
+    });
+  }
+}
+
+interface Resolved {
+  fifo: boolean;
+  timeout: Duration;
+  batchSize: number;
+  window?: Duration;
+  maxReceiveCount: number;
+  visibilityTimeout: Duration;
+}
+
+function validate(scope: Construct, props: QueueConsumerProps, r: Resolved): void {
+  const v = new PropsValidator(scope, `QueueConsumer (${scope.node.path})`);
+  const kind = (isFifo: boolean) => (isFifo ? 'FIFO' : 'standard');
+
+  v.check(props.code === undefined, 'code: required for a QueueConsumer used alone (got undefined)');
+
+  v.check(
+    r.fifo && !props.topic.fifo,
+    `topic: a FIFO queue can only subscribe to a FIFO SNS topic (got the standard topic ${props.topic.node.path}); ` +
+      'pass a FIFO topic (for an imported one, sns.Topic.fromTopicAttributes with fifo: true) or set fifo: false',
+  );
+  v.check(
+    props.deadLetterQueue !== undefined && props.deadLetterQueue.fifo !== r.fifo,
+    `deadLetterQueue: must be ${kind(r.fifo)} like its queue (got a ${kind(!r.fifo)} queue)`,
+  );
+  v.range('timeout', seconds(props.timeout), 1, 900, ' seconds');
+  v.range('maxReceiveCount', props.maxReceiveCount, 1, 1000);
+  if (r.maxReceiveCount >= 1 && r.maxReceiveCount < 5) {
+    v.warn(
+      'maxReceiveCount',
+      `maxReceiveCount ${r.maxReceiveCount} is below 5: a throttled or retried batch can dead-letter healthy messages`,
+    );
+  }
+  if (r.fifo) {
+    v.range('batchSize', props.batchSize, 1, 10, ' on a FIFO queue');
+    v.check(
+      props.maxBatchingWindow !== undefined,
+      `maxBatchingWindow: not allowed on a FIFO queue (got ${props.maxBatchingWindow?.toHumanString()}); remove it`,
+    );
+  } else {
+    v.range('batchSize', props.batchSize, 1, 10000, ' on a standard queue');
+    const windowSeconds = seconds(r.window) ?? 0;
+    v.range('maxBatchingWindow', seconds(props.maxBatchingWindow), 0, 300, ' seconds');
+    v.check(
+      r.batchSize > 10 && windowSeconds < 1,
+      `batchSize: over 10 needs a maxBatchingWindow of at least 1 second (got batchSize ${r.batchSize}, window ${windowSeconds}s)`,
+    );
+  }
+  const needed = 6 * (seconds(r.timeout) ?? 0) + (seconds(r.window) ?? 0);
+  const visibility = seconds(props.visibilityTimeout);
+  v.check(
+    visibility !== undefined && visibility < needed,
+    `visibilityTimeout: must be at least 6 × timeout + maxBatchingWindow = ${needed} seconds (got ${visibility} seconds)`,
+  );
+  v.range('visibilityTimeout', visibility, 0, 43200, ' seconds');
+  v.range('maxConcurrency', props.maxConcurrency, 2, 1000);
+  v.range('memorySize', props.memorySize, 128, 10240, ' MB');
+  v.check(
+    props.eventTypes !== undefined && props.filterPolicy !== undefined,
+    'eventTypes, filterPolicy: give one or the other, not both',
+  );
+  v.check(props.eventTypes !== undefined && props.eventTypes.length === 0, 'eventTypes: must name at least one type (got [])');
+  v.range('retentionPeriod', seconds(props.retentionPeriod), 60, 1209600, ' seconds');
+  v.throwIfInvalid();
+}
+
+function filterPolicyOf(props: QueueConsumerProps): { [attribute: string]: sns.SubscriptionFilter } | undefined {
+  if (props.eventTypes) return { type: sns.SubscriptionFilter.stringFilter({ allowlist: props.eventTypes }) };
+  return props.filterPolicy;
+}
+
+function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: string[]): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: actions ?? ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+    }),
+  );
+  table.encryptionKey?.grantEncryptDecrypt(fn);
+}
+
+/**
+ * Subscribes the queue to the topic with raw delivery, as `SqsSubscription`
+ * does, but names the topic in the key policy by an ARN built from its name.
+ * When one key encrypts both the topic and the queue, `SqsSubscription`'s
+ * `Ref` to the topic inside the key policy makes a circular dependency
+ * (key -> topic -> key) that CloudFormation rejects.
+ */
+function subscribe(
+  scope: Construct,
+  topic: sns.ITopic,
+  queue: sqs.Queue,
+  key: kms.IKey,
+  filterPolicy?: { [attribute: string]: sns.SubscriptionFilter },
+): sns.Subscription {
+  const sns_ = new iam.ServicePrincipal('sns.amazonaws.com');
+  const policy = queue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      actions: ['sqs:SendMessage'],
+      principals: [sns_],
+      resources: [queue.queueArn],
+      conditions: { ArnEquals: { 'aws:SourceArn': topic.topicArn } },
+    }),
+  );
+  const topicArn = topicArnWithoutRef(topic);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      principals: [sns_],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'aws:SourceArn': topicArn } },
+    }),
+  );
+  const subscription = new sns.Subscription(scope, 'Subscription', {
+    topic,
+    endpoint: queue.queueArn,
+    protocol: sns.SubscriptionProtocol.SQS,
+    rawMessageDelivery: true,
+    filterPolicy,
+  });
+  if (policy.policyDependable) subscription.node.addDependency(policy.policyDependable);
+  return subscription;
+}
+
+/** The topic's ARN built from its literal name when it has one, so that no Ref to the topic is needed. */
+function topicArnWithoutRef(topic: sns.ITopic): string {
+  const cfn = topic.node.defaultChild;
+  if (cfn instanceof sns.CfnTopic && cfn.topicName !== undefined && !Token.isUnresolved(cfn.topicName)) {
+    return Stack.of(topic).formatArn({ service: 'sns', resource: cfn.topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  }
+  return topic.topicArn;
+}

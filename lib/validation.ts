@@ -1,0 +1,60 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * Thrown when a construct receives props that AWS would reject or that break
+ * the pipeline's guarantees. The message lists every problem found.
+ */
+export class PipelinePropsError extends Error {
+  constructor(
+    public readonly construct: string,
+    public readonly problems: string[],
+  ) {
+    super(`Invalid ${construct} props:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'PipelinePropsError';
+  }
+}
+
+/**
+ * Gathers every problem with a construct's props so that a user can fix them
+ * all in one pass, then throws once.
+ */
+export class PropsValidator {
+  private readonly problems: string[] = [];
+
+  constructor(
+    private readonly scope: IConstruct,
+    private readonly construct: string,
+  ) {}
+
+  /** Records `message` when `failed` is true. */
+  public check(failed: boolean, message: string): void {
+    if (failed) this.problems.push(message);
+  }
+
+  /**
+   * Checks that a number lies in [min, max]. Unresolved tokens are skipped.
+   */
+  public range(prop: string, value: number | undefined, min: number, max: number, unit = ''): void {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${prop} must be a whole number between ${min} and ${max}${unit} (got ${value})`);
+    }
+  }
+
+  /** Adds a synth warning: legal, but risky. */
+  public warn(id: string, message: string): void {
+    Annotations.of(this.scope).addWarningV2(`cdk-event-pipeline:${id}`, message);
+  }
+
+  /** Throws a {@link PipelinePropsError} listing every recorded problem. */
+  public throwIfInvalid(): void {
+    if (this.problems.length > 0) throw new PipelinePropsError(this.construct, this.problems);
+  }
+}
+
+/** Seconds of a Duration, or undefined when it is absent or a token. */
+export function seconds(d: Duration | undefined): number | undefined {
+  if (d === undefined || Token.isUnresolved(d.toSeconds({ integral: false }))) return undefined;
+  return d.toSeconds({ integral: false });
+}
