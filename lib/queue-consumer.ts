@@ -213,11 +213,6 @@ export class QueueConsumer extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5',
-      reason:
-        'The only wildcard is the log-stream suffix of the function’s own log group (log-group:NAME:*): Lambda names its streams at run time.',
-    });
 
     const fn = new lambda.Function(this, 'Function', {
       runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,

@@ -1,0 +1,305 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EventPipeline } from '../lib';
+import { synthStack } from './helpers/stack';
+
+// GIVEN the sample stack with default props
+let template: Template;
+beforeAll(() => {
+  template = synthStack().template;
+});
+
+const queues = () => template.findResources('AWS::SQS::Queue');
+const fifoQueues = () => Object.values(queues()).filter((q) => q.Properties?.FifoQueue === true);
+
+describe('topology', () => {
+  test('one FIFO topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, TopicName: Match.stringLikeRegexp('\\.fifo$') });
+  });
+
+  test('two SQS subscriptions, both with raw message delivery', () => {
+    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true }, 2);
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+  });
+
+  test('four queues, two of them FIFO', () => {
+    expect(Object.keys(queues())).toHaveLength(4);
+    expect(fifoQueues()).toHaveLength(2);
+  });
+
+  test('the FIFO queue that subscribes is paired with the FIFO topic', () => {
+    const [, sub] = Object.entries(template.findResources('AWS::SNS::Subscription')).find(([, s]) => {
+      const queueId = s.Properties.Endpoint['Fn::GetAtt'][0];
+      return queues()[queueId].Properties.FifoQueue === true;
+    })!;
+    const topicId = sub.Properties.TopicArn.Ref;
+    expect(template.toJSON().Resources[topicId].Properties.FifoTopic).toBe(true);
+  });
+
+  test('the FIFO queue uses high-throughput mode, deduplicating per message group', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+});
+
+describe('dead-letter queues', () => {
+  test('each queue redrives to its own DLQ of the same kind after 5 receives', () => {
+    const all = queues();
+    const withRedrive = Object.entries(all).filter(([, q]) => q.Properties.RedrivePolicy);
+    expect(withRedrive).toHaveLength(2);
+    const dlqIds = new Set<string>();
+    for (const [, q] of withRedrive) {
+      const dlqId = q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+      dlqIds.add(dlqId);
+      expect(q.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+      expect(all[dlqId].Properties.FifoQueue === true).toBe(q.Properties.FifoQueue === true);
+    }
+    expect(dlqIds.size).toBe(2);
+  });
+
+  test('DLQs keep messages for 14 days', () => {
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 }, 2);
+  });
+});
+
+describe('encryption', () => {
+  test('one customer-managed key with rotation', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('the topic and all four queues use that key', () => {
+    const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0];
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } }, 4);
+  });
+
+  test('the key lets SNS encrypt for the queues only on behalf of this topic', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the topic and every queue deny non-TLS access', () => {
+    const denyInsecure = Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([denyInsecure]) } });
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      { PolicyDocument: { Statement: Match.arrayWith([denyInsecure]) } },
+      4,
+    );
+  });
+
+  test('tables are encrypted, on-demand, with point-in-time recovery', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::DynamoDB::Table',
+      {
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      2,
+    );
+  });
+});
+
+describe('tables', () => {
+  test('the events table is keyed by event id, expires items by TTL and indexes by subject and sequence', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'bySubject',
+          KeySchema: [
+            { AttributeName: 'subject', KeyType: 'HASH' },
+            { AttributeName: 'sequence', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+  });
+
+  test('the state table is keyed by subject', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'subject', KeyType: 'HASH' }] });
+  });
+
+  test('the event log is told the retention in days', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_RETENTION_DAYS: '30' }) },
+    });
+  });
+});
+
+describe('functions and event source mappings', () => {
+  test('two functions on Node.js 22, arm64, with source maps', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      },
+      2,
+    );
+  });
+
+  test('both event source mappings report batch item failures', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::EventSourceMapping',
+      { FunctionResponseTypes: ['ReportBatchItemFailures'] },
+      2,
+    );
+  });
+
+  test('the FIFO mapping takes at most 10 records and no batching window', () => {
+    const fifoQueueId = Object.entries(queues()).find(
+      ([, q]) => q.Properties.FifoQueue && q.Properties.RedrivePolicy,
+    )![0];
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [fifoQueueId, 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+    });
+  });
+
+  test('the standard mapping batches 100 records within 1 second', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 });
+  });
+
+  test('visibility timeouts are 6 × the function timeout plus the batching window', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, VisibilityTimeout: 180 });
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: Match.absent(), VisibilityTimeout: 181 });
+  });
+
+  test('log groups have a retention period', () => {
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
+  });
+});
+
+describe('least privilege', () => {
+  const statementsOf = (fnPrefix: string) => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const [, policy] = Object.entries(policies).find(([id]) => id.startsWith(fnPrefix))!;
+    return policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+  };
+  const actionsOf = (prefix: string) => statementsOf(prefix).flatMap((s) => [s.Action].flat());
+
+  test('no policy grants a wildcard action', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const s of policy.Properties.PolicyDocument.Statement) {
+        for (const a of [s.Action].flat()) expect(a).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  test('no function has a managed policy', () => {
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test('the event log may only batch-write its own table and consume its own queue', () => {
+    const resources = template.toJSON().Resources;
+    const statements = statementsOf('PipelineEventLogRole');
+    const ddb = statements.find((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))!;
+    expect(ddb.Action).toBe('dynamodb:BatchWriteItem');
+    const tableId = (ddb.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect(resources[tableId].Properties.KeySchema[0].AttributeName).toBe('id');
+    const sqsStatement = statements.find((s) => [s.Action].flat().includes('sqs:ReceiveMessage'))!;
+    const queueId = (sqsStatement.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect(queueId).toMatch(/^PipelineEventLogQueue/);
+  });
+
+  test('the state projector may only put and update items of its own table', () => {
+    const resources = template.toJSON().Resources;
+    const ddb = statementsOf('PipelineStateProjectorRole').find((s) =>
+      [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+    )!;
+    expect([ddb.Action].flat().sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    const tableId = (ddb.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect(resources[tableId].Properties.KeySchema[0].AttributeName).toBe('subject');
+    expect(actionsOf('PipelineStateProjectorRole')).not.toContain('dynamodb:BatchWriteItem');
+  });
+
+  test('the topic allows publishing only from the stack account', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('alarms', () => {
+  test('eight alarms: DLQ not empty, oldest message age, errors and throttles for each consumer', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles']) {
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: metric }, 2);
+    }
+  });
+
+  test('alarm actions go to the alarm topic when one is given', () => {
+    // GIVEN a pipeline with an alarm topic
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Alarmed');
+    const alarmTopic = new sns.Topic(stack, 'Ops');
+    new EventPipeline(stack, 'Pipeline', { alarmTopic });
+    // THEN every alarm notifies it
+    Template.fromStack(stack).resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmActions: [{ Ref: stack.getLogicalId(alarmTopic.node.defaultChild as sns.CfnTopic) }] },
+      8,
+    );
+  });
+
+  test('without an alarm topic, alarms have no actions', () => {
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+});
+
+describe('stages', () => {
+  test('sandbox destroys the tables and the key', () => {
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  test('prod retains the tables and the key', () => {
+    const { template: prod } = synthStack({ stage: 'prod' });
+    prod.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    prod.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('outputs', () => {
+  test('the stack outputs the topic ARN, queue URLs and table names', () => {
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'TopicArn',
+        'EventLogQueueUrl',
+        'EventLogDeadLetterQueueUrl',
+        'StateProjectorQueueUrl',
+        'StateProjectorDeadLetterQueueUrl',
+        'EventsTableName',
+        'StateTableName',
+      ]),
+    );
+  });
+});
