@@ -1,0 +1,17 @@
+import { positiveIntegerSetting, requiredSetting } from '../shared/config';
+import { createDocumentClient } from '../shared/dynamodb';
+import { createLogger } from '../shared/logger';
+import { createEventLogHandler } from './handler';
+
+/**
+ * Lambda entry point for the standard queue.
+ *
+ * Environment: TABLE_NAME (events table), EVENT_RETENTION_DAYS (default 30),
+ * POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL.
+ */
+export const handler = createEventLogHandler({
+  client: createDocumentClient(),
+  tableName: requiredSetting(process.env, 'TABLE_NAME'),
+  retentionDays: positiveIntegerSetting(process.env, 'EVENT_RETENTION_DAYS', 30),
+  logger: createLogger('event-log'),
+});

@@ -1,0 +1,54 @@
+// Bundles each handler in lambda/<name>/index.ts to assets/<name>/index.js
+// (with index.js.map), to be loaded with Code.fromAsset('assets/<name>') and
+// handler 'index.handler'. The nodejs22.x runtime provides the AWS SDK v3, so
+// @aws-sdk/* stays external, as NodejsFunction does by default.
+//
+// The output depends only on the sources: paths are relative to the project
+// root and esbuild is deterministic, so CDK asset hashes stay stable.
+import { build } from 'esbuild';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SHARED = 'shared';
+
+const handlers = readdirSync(path.join(root, 'lambda'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== SHARED)
+  .map((entry) => entry.name)
+  .filter((name) => existsSync(path.join(root, 'lambda', name, 'index.ts')))
+  .sort();
+
+if (handlers.length === 0) {
+  throw new Error('No handlers found: expected lambda/<name>/index.ts');
+}
+
+const started = performance.now();
+await Promise.all(
+  handlers.map(async (name) => {
+    const outdir = path.join(root, 'assets', name);
+    rmSync(outdir, { recursive: true, force: true });
+    await build({
+      absWorkingDir: root,
+      entryPoints: [`lambda/${name}/index.ts`],
+      outfile: `assets/${name}/index.js`,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      sourcemap: true,
+      legalComments: 'none',
+      external: ['@aws-sdk/*'],
+      logLevel: 'warning',
+    });
+  }),
+);
+const elapsed = performance.now() - started;
+
+const kib = (file) => `${(statSync(file).size / 1024).toFixed(1)} KiB`.padStart(10);
+for (const name of handlers) {
+  const file = path.join(root, 'assets', name, 'index.js');
+  console.log(`assets/${name}/index.js ${kib(file)}   (map ${kib(`${file}.map`).trim()})`);
+}
+console.log(`Bundled ${handlers.length} handlers in ${Math.round(elapsed)} ms`);

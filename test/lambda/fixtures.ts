@@ -1,0 +1,81 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { RetryPolicy } from '../../lambda/shared/backoff';
+
+export const NOW = new Date('2025-03-01T12:00:00.000Z');
+
+export interface TestEvent {
+  readonly specversion?: unknown;
+  readonly id?: unknown;
+  readonly source?: unknown;
+  readonly type?: unknown;
+  readonly subject?: unknown;
+  readonly sequence?: unknown;
+  readonly time?: unknown;
+  readonly data?: unknown;
+  readonly [extension: string]: unknown;
+}
+
+/** A valid CloudEvent; `overrides` replace or add fields. */
+export function cloudEvent(overrides: TestEvent = {}): TestEvent {
+  return {
+    specversion: '1.0',
+    id: 'evt-1',
+    source: 'urn:test:orders',
+    type: 'order.updated',
+    subject: 'order-1',
+    sequence: 1,
+    time: '2025-03-01T11:59:00Z',
+    data: { status: 'open' },
+    ...overrides,
+  };
+}
+
+/** The same event without the listed fields. */
+export function without(event: TestEvent, ...fields: string[]): TestEvent {
+  return Object.fromEntries(Object.entries(event).filter(([key]) => !fields.includes(key)));
+}
+
+export function sqsRecord(body: string | TestEvent, messageId: string, messageGroupId?: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1740830400000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1740830400001',
+      ...(messageGroupId === undefined ? {} : { MessageGroupId: messageGroupId, MessageDeduplicationId: messageId }),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:events',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+export function sqsEvent(...records: SQSRecord[]): SQSEvent {
+  return { Records: records };
+}
+
+/** A Logger that prints nothing; spy on its methods to read what it logged. */
+export function quietLogger(): Logger {
+  return new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+}
+
+/** Retries without waiting; `delays` collects the backoff it would have slept. */
+export function instantRetries(maxAttempts = 4): RetryPolicy & { readonly delays: number[] } {
+  const delays: number[] = [];
+  return {
+    maxAttempts,
+    baseDelayMs: 50,
+    maxDelayMs: 2_000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    delays,
+  };
+}
