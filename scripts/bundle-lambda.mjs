@@ -38,6 +38,8 @@ await Promise.all(
       format: 'cjs',
       minify: true,
       sourcemap: true,
+      // Stack traces need names and positions, not the sources: keeps the asset small.
+      sourcesContent: false,
       legalComments: 'none',
       external: ['@aws-sdk/*'],
       logLevel: 'warning',
