@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EventPipelineStack, Stage } from '../lib';
 
 const app = new App();
@@ -10,4 +10,4 @@ new EventPipelineStack(app, `EventPipeline-${stage}`, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: `cdk-event-pipeline sample (${stage}): SNS FIFO fan-out to SQS standard and FIFO, Lambda, DynamoDB`,
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

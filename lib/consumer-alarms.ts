@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** Props of {@link ConsumerAlarms}. */
 export interface ConsumerAlarmsProps {
   /** The queue the function consumes. */
   readonly queue: sqs.IQueue;
@@ -38,7 +39,7 @@ export class ConsumerAlarms extends Construct {
   public readonly functionErrors: cloudwatch.IAlarm;
   /** Fires when the function is throttled. */
   public readonly functionThrottles: cloudwatch.IAlarm;
-  /** Every alarm above. */
+  /** Every alarm above, in the order listed. */
   public readonly alarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: ConsumerAlarmsProps) {

@@ -2,9 +2,13 @@ import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventPipeline, EventPipelineProps } from './event-pipeline';
 
-/** Deployment stages of the sample app. */
+/**
+ * Deployment stages of the sample app: `sandbox` destroys the tables and the
+ * key with the stack, `prod` retains them.
+ */
 export type Stage = 'sandbox' | 'prod';
 
+/** Props of {@link EventPipelineStack}: the stack's own props, a stage and the pipeline's props. */
 export interface EventPipelineStackProps extends StackProps {
   /**
    * `sandbox` destroys everything on `cdk destroy`; `prod` retains the tables and the key.
@@ -12,15 +16,20 @@ export interface EventPipelineStackProps extends StackProps {
    */
   readonly stage?: Stage;
   /**
-   * Props of the pipeline.
-   * @default - the defaults of EventPipeline
+   * Props of the pipeline. A `removalPolicy` here wins over the one `stage` implies.
+   * @default - the defaults of EventPipeline, with the stage's removal policy
    */
   readonly pipeline?: EventPipelineProps;
 }
 
-/** A stack holding one EventPipeline, with its endpoints as outputs. */
+/**
+ * A stack holding one {@link EventPipeline}, with its endpoints as outputs:
+ * `TopicArn`, `EventLogQueueUrl`, `EventLogDeadLetterQueueUrl`,
+ * `StateProjectorQueueUrl`, `StateProjectorDeadLetterQueueUrl`,
+ * `EventsTableName` and `StateTableName`. The sample app deploys it.
+ */
 export class EventPipelineStack extends Stack {
-  /** The pipeline. */
+  /** The pipeline, with id `Pipeline`. */
   public readonly pipeline: EventPipeline;
 
   constructor(scope: Construct, id: string, props: EventPipelineStackProps = {}) {

@@ -11,22 +11,38 @@ import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
 import { PropsValidator } from './validation';
 
-/** Names of the events table's attributes and index, for handlers and queries. */
+/**
+ * Names of the events table's attributes and index, for handlers and queries.
+ * A table passed as `eventsTable` must follow them.
+ */
 export const EVENTS_TABLE_SCHEMA = {
+  /** Partition key (string): the event's `id`. */
   partitionKey: 'id',
+  /** TTL attribute (number, epoch seconds): when the event expires. */
   timeToLiveAttribute: 'expiresAt',
+  /** Global secondary index listing a subject's events in sequence order. */
   subjectIndex: 'bySubject',
+  /** Partition key (string) of the subject index: the event's `subject`. */
   subjectIndexPartitionKey: 'subject',
+  /** Sort key (number) of the subject index: the event's `sequence`. */
   subjectIndexSortKey: 'sequence',
 } as const;
 
-/** Names of the state table's attributes. */
-export const STATE_TABLE_SCHEMA = { partitionKey: 'subject' } as const;
+/**
+ * Names of the state table's attributes. A table passed as `stateTable` must
+ * follow them.
+ */
+export const STATE_TABLE_SCHEMA = {
+  /** Partition key (string): the event's `subject`. */
+  partitionKey: 'subject',
+} as const;
 
+/** Props of {@link EventPipeline}. Every prop is optional. */
 export interface EventPipelineProps {
   /**
    * The fan-out topic. It must be FIFO: the state projector's FIFO queue can
-   * only subscribe to a FIFO topic.
+   * only subscribe to a FIFO topic. For an existing topic, use
+   * `sns.Topic.fromTopicAttributes(this, 'Topic', { topicArn, fifo: true })`.
    * @default - a new FIFO topic encrypted with `encryptionKey`
    */
   readonly topic?: sns.ITopic;
@@ -58,12 +74,16 @@ export interface EventPipelineProps {
    */
   readonly eventRetention?: Duration;
   /**
-   * The event log consumer: the standard queue, writing every event to the events table.
+   * The event log consumer: the standard queue, writing every event to the
+   * events table. Give `code` to run your own handler; it gets `TABLE_NAME`
+   * and `EVENT_RETENTION_DAYS` in its environment.
    * @default - the default event log handler and settings
    */
   readonly eventLog?: ConsumerOptions;
   /**
-   * The state projector consumer: the FIFO queue, keeping each subject's latest state.
+   * The state projector consumer: the FIFO queue, keeping each subject's
+   * latest state. Give `code` to run your own handler; it gets `TABLE_NAME`
+   * in its environment. Batch sizes are 1 to 10 (FIFO).
    * @default - the default state projector handler and settings
    */
   readonly stateProjector?: ConsumerOptions;
@@ -92,13 +112,13 @@ export interface EventPipelineProps {
  * least-privilege functions.
  */
 export class EventPipeline extends Construct {
-  /** The key that encrypts the topic and queues. */
+  /** The key that encrypts the topic and queues: `props.encryptionKey` or a new one. */
   public readonly encryptionKey: kms.IKey;
-  /** The fan-out topic. */
+  /** The fan-out topic: `props.topic` or a new FIFO topic. */
   public readonly topic: sns.ITopic;
-  /** Every event, keyed by event id. */
+  /** Every event, keyed by event id: `props.eventsTable` or a new table. */
   public readonly eventsTable: dynamodb.ITable;
-  /** Each subject's latest state, keyed by subject. */
+  /** Each subject's latest state, keyed by subject: `props.stateTable` or a new table. */
   public readonly stateTable: dynamodb.ITable;
   /** The standard queue consumer that writes the events table. */
   public readonly eventLog: QueueConsumer;

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
+/** Props of {@link EventTable}. */
 export interface EventTableProps {
   /** The table's partition key. */
   readonly partitionKey: dynamodb.Attribute;
@@ -38,7 +39,7 @@ export interface EventTableProps {
  * rest, for events or projected state.
  */
 export class EventTable extends Construct {
-  /** The table. */
+  /** The table, with id `Table`. */
   public readonly table: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: EventTableProps) {

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
+/** Props of {@link FanOutTopic}. */
 export interface FanOutTopicProps {
   /**
    * Key that encrypts the topic. Subscribed queues must be able to use it too.
@@ -31,7 +32,7 @@ export interface FanOutTopicProps {
 export class FanOutTopic extends Construct {
   /** The FIFO topic. */
   public readonly topic: sns.ITopic;
-  /** The key that encrypts the topic. */
+  /** The key that encrypts the topic: `props.encryptionKey` or a new one. */
   public readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
 import { PropsValidator, seconds } from './validation';
 
@@ -92,6 +93,7 @@ export interface ConsumerOptions {
   readonly maxMessageAge?: Duration;
 }
 
+/** Props of {@link QueueConsumer}: the consumer's settings and what it connects to. */
 export interface QueueConsumerProps extends ConsumerOptions {
   /** The topic the queue subscribes to. A FIFO queue needs a FIFO topic. */
   readonly topic: sns.ITopic;
@@ -149,7 +151,7 @@ const DEFAULT_TIMEOUT = Duration.seconds(30);
 export class QueueConsumer extends Construct {
   /** The queue subscribed to the topic. */
   public readonly queue: sqs.IQueue;
-  /** Where messages go after `maxReceiveCount` failed receives. */
+  /** Where messages go after `maxReceiveCount` failed receives: `props.deadLetterQueue` or a new queue. */
   public readonly deadLetterQueue: sqs.IQueue;
   /** The consuming function. */
   public readonly function: lambda.IFunction;
@@ -181,9 +183,12 @@ export class QueueConsumer extends Construct {
       enforceSSL: true,
       removalPolicy,
     };
-    this.deadLetterQueue =
-      props.deadLetterQueue ??
-      new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
+    if (props.deadLetterQueue) {
+      this.deadLetterQueue = props.deadLetterQueue;
+    } else {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
+      acknowledge(this.deadLetterQueue, 'deadLetterQueue');
+    }
     const queue = new sqs.Queue(this, 'Queue', {
       ...queueDefaults,
       ...(fifo && {
@@ -197,6 +202,7 @@ export class QueueConsumer extends Construct {
     this.queue = queue;
 
     this.subscription = subscribe(this, props.topic, queue, props.encryptionKey, filterPolicyOf(props));
+    acknowledge(this.subscription, 'subscription');
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -231,15 +237,12 @@ export class QueueConsumer extends Construct {
         ...props.environment,
       },
       description: `Consumes ${fifo ? 'the FIFO' : 'the standard'} queue of ${this.node.path}`,
+      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
     });
     this.function = fn;
-    if (!props.runtime) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-L1',
-        reason:
-          'Node.js 22 is a supported LTS runtime and the one the default handlers are bundled and tested for (esbuild target node22); pass `runtime` to choose another.',
-      });
-    }
+    acknowledge(fn, 'function');
+    acknowledge(role, 'role');
+    if (!props.runtime) acknowledge(fn, 'runtime');
     if (props.table) grantTable(fn, props.table, props.tableActions);
 
     this.eventSource = new SqsEventSource(queue, {

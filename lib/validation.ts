@@ -7,7 +7,9 @@ import { IConstruct } from 'constructs';
  */
 export class PipelinePropsError extends Error {
   constructor(
+    /** The construct whose props are invalid, with its path. */
     public readonly construct: string,
+    /** One message per problem, each naming the prop, the value and what is allowed. */
     public readonly problems: string[],
   ) {
     super(`Invalid ${construct} props:\n  - ${problems.join('\n  - ')}`);
