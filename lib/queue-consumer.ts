@@ -91,6 +91,11 @@ export interface ConsumerOptions {
    * @default Duration.minutes(5)
    */
   readonly maxMessageAge?: Duration;
+  /**
+   * X-Ray tracing of the function.
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
 }
 
 /** Props of {@link QueueConsumer}: the consumer's settings and what it connects to. */
