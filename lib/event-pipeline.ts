@@ -9,7 +9,7 @@ import { EventTable } from './event-table';
 import { FanOutTopic } from './fan-out-topic';
 import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
-import { PropsValidator } from './validation';
+import { PropsValidator, topicKind } from './validation';
 
 /**
  * Names of the events table's attributes and index, for handlers and queries.
@@ -42,7 +42,8 @@ export interface EventPipelineProps {
   /**
    * The fan-out topic. It must be FIFO: the state projector's FIFO queue can
    * only subscribe to a FIFO topic. For an existing topic, use
-   * `sns.Topic.fromTopicAttributes(this, 'Topic', { topicArn, fifo: true })`.
+   * `sns.Topic.fromTopicArn(this, 'Topic', topicArn)` with an ARN that ends
+   * in `.fifo`: the CDK marks an imported topic FIFO from that suffix.
    * @default - a new FIFO topic encrypted with `encryptionKey`
    */
   readonly topic?: sns.ITopic;
@@ -131,9 +132,9 @@ export class EventPipeline extends Construct {
     const v = new PropsValidator(this, `EventPipeline (${this.node.path})`);
     v.range('eventRetention', props.eventRetention && retentionDays, 1, 3650, ' days');
     v.check(
-      props.topic !== undefined && !props.topic.fifo,
+      props.topic !== undefined && topicKind(props.topic) === 'standard',
       `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
-        'for an imported topic use sns.Topic.fromTopicAttributes with fifo: true',
+        'an imported topic needs an ARN ending in .fifo',
     );
     v.throwIfInvalid();
 

@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
-import { PropsValidator, seconds } from './validation';
+import { PropsValidator, seconds, topicKind } from './validation';
 
 /** Settings of a consumer that a user may change. Shared by {@link QueueConsumerProps} and `EventPipeline`. */
 export interface ConsumerOptions {
@@ -283,11 +283,18 @@ function validate(scope: Construct, props: QueueConsumerProps, r: Resolved): voi
 
   v.check(props.code === undefined, 'code: required for a QueueConsumer used alone (got undefined)');
 
+  const topic = topicKind(props.topic);
   v.check(
-    r.fifo && !props.topic.fifo,
+    r.fifo && topic === 'standard',
     `topic: a FIFO queue can only subscribe to a FIFO SNS topic (got the standard topic ${props.topic.node.path}); ` +
-      'pass a FIFO topic (for an imported one, sns.Topic.fromTopicAttributes with fifo: true) or set fifo: false',
+      'pass a FIFO topic (an imported one needs an ARN ending in .fifo) or set fifo: false',
   );
+  if (r.fifo && topic === 'unknown') {
+    v.warn(
+      'topicKind',
+      `topic: cannot tell whether the imported topic ${props.topic.node.path} is FIFO (its ARN is a token); a FIFO queue can only subscribe to a FIFO topic, and AWS rejects the subscription at deploy time otherwise`,
+    );
+  }
   v.check(
     props.deadLetterQueue !== undefined && props.deadLetterQueue.fifo !== r.fifo,
     `deadLetterQueue: must be ${kind(r.fifo)} like its queue (got a ${kind(!r.fifo)} queue)`,

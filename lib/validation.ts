@@ -1,4 +1,5 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 
 /**
@@ -59,4 +60,14 @@ export class PropsValidator {
 export function seconds(d: Duration | undefined): number | undefined {
   if (d === undefined || Token.isUnresolved(d.toSeconds({ integral: false }))) return undefined;
   return d.toSeconds({ integral: false });
+}
+
+/**
+ * Whether a topic is FIFO: known for a topic created in the app, and for an
+ * imported topic whose ARN is known at synth (the CDK reads the `.fifo`
+ * suffix). An imported topic whose ARN is a token cannot be told apart.
+ */
+export function topicKind(topic: sns.ITopic): 'fifo' | 'standard' | 'unknown' {
+  if (topic instanceof sns.Topic || !Token.isUnresolved(topic.topicArn)) return topic.fifo ? 'fifo' : 'standard';
+  return 'unknown';
 }

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -111,5 +111,22 @@ describe('synth-time checks', () => {
     expect(() => new EventPipelineStack(new App(), 'S', { stage: 'dev' as Stage })).toThrow(
       /stage must be 'sandbox' or 'prod' \(got 'dev'\)/,
     );
+  });
+});
+
+describe('imported topics', () => {
+  test('an imported topic whose ARN is a token only warns that its kind is unknown', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Imported', Fn.importValue('TopicArn'));
+    new QueueConsumer(stack, 'C', { topic, encryptionKey: new kms.Key(stack, 'Key'), code, fifo: true });
+    Annotations.fromStack(stack).hasWarning('/Test/C', Match.stringLikeRegexp('cannot tell whether the imported topic'));
+  });
+
+  test('an imported standard topic with a known ARN is refused', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:eu-west-1:123456789012:events');
+    expect(
+      () => new QueueConsumer(stack, 'C', { topic, encryptionKey: new kms.Key(stack, 'Key'), code, fifo: true }),
+    ).toThrow(/topic: a FIFO queue can only subscribe to a FIFO SNS topic/);
   });
 });

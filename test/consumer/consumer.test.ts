@@ -1,0 +1,200 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  BUNDLED_HANDLERS,
+  compileConsumerApp,
+  createConsumerProject,
+  installConsumerProject,
+  PackResult,
+  packLibrary,
+  ROOT,
+  synthConsumerApp,
+} from './consumer-project';
+
+// The package as a user gets it: packed, installed into a fresh project with
+// its peer dependencies, imported by name, synthesized with plain node.
+jest.setTimeout(180_000);
+
+const MAX_PACKED_BYTES = 200 * 1024;
+const IMPORTED_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';
+
+let work: string;
+let consumer: string;
+let pack: PackResult;
+let template: Template;
+let outdir: string;
+
+beforeAll(() => {
+  // GIVEN the packed library, installed into a consumer project outside this one
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-event-pipeline-consumer-'));
+  expect(path.relative(ROOT, work).startsWith('..')).toBe(true);
+  pack = packLibrary(work);
+  consumer = path.join(work, 'consumer');
+  createConsumerProject(consumer, pack);
+  installConsumerProject(consumer);
+
+  // WHEN the consumer type-checks, compiles and synthesizes its app
+  compileConsumerApp(consumer);
+  outdir = path.join(consumer, 'cdk.out');
+  synthConsumerApp(consumer, outdir);
+  template = Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'ConsumerStack.template.json'), 'utf8')));
+});
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const resourcesOf = (type: string) => template.findResources(type);
+const idsOf = (type: string, prefix: string) => Object.keys(resourcesOf(type)).filter((id) => id.startsWith(prefix));
+const only = <T>(items: T[]): T => {
+  expect(items).toHaveLength(1);
+  return items[0];
+};
+/** The function whose logical id starts with `prefix`. */
+const fn = (prefix: string) => {
+  const id = only(idsOf('AWS::Lambda::Function', prefix));
+  return { id, Properties: resourcesOf('AWS::Lambda::Function')[id].Properties };
+};
+/** The folder the CDK staged a function's code asset in. */
+const stagedCodeOf = (prefix: string) => {
+  const key: string = fn(prefix).Properties.Code.S3Key;
+  expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
+  return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+};
+/** The event source mapping and subscription of the queue whose logical id starts with `prefix`. */
+const wiringOf = (prefix: string) => {
+  const queueId = only(idsOf('AWS::SQS::Queue', `${prefix}Queue`));
+  const mapping = only(
+    Object.values(resourcesOf('AWS::Lambda::EventSourceMapping')).filter(
+      (m) => m.Properties.EventSourceArn['Fn::GetAtt'][0] === queueId,
+    ),
+  );
+  const subscription = only(
+    Object.values(resourcesOf('AWS::SNS::Subscription')).filter((s) => s.Properties.Endpoint['Fn::GetAtt'][0] === queueId),
+  );
+  return { mapping: mapping.Properties, subscription: subscription.Properties };
+};
+
+describe('the tarball', () => {
+  test('holds the compiled library, its declarations, the bundled handlers and the README', () => {
+    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts']) {
+      expect(pack.files).toContain(file);
+    }
+    for (const name of BUNDLED_HANDLERS) expect(pack.files).toContain(`assets/${name}/index.js`);
+  });
+
+  test('holds no sources, tests, benches, scripts or test source maps', () => {
+    const unwanted = pack.files.filter(
+      (file) =>
+        /^(lib|lambda|local|test|bench|bin|scripts|docs|cdk\.out|node_modules)\//.test(file) ||
+        (file.endsWith('.ts') && !file.endsWith('.d.ts')) ||
+        (file.endsWith('.map') && !file.startsWith('assets/')) ||
+        /^(tsconfig.*|jest\.config\.js|cdk\.json|package-lock\.json)$/.test(file),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  test(`stays under ${MAX_PACKED_BYTES / 1024} KiB`, () => {
+    expect(pack.size).toBeLessThan(MAX_PACKED_BYTES);
+  });
+
+  test('has aws-cdk-lib and constructs as peer dependencies, and no dependencies', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', 'cdk-event-pipeline', 'package.json'), 'utf8'));
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+  });
+});
+
+describe("the consumer's stack", () => {
+  test('two pipelines side by side: a key, four queues, two functions and two tables each', () => {
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 8);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    for (const prefix of ['Orders', 'Parcels']) {
+      expect(idsOf('AWS::KMS::Key', prefix)).toHaveLength(1);
+      expect(idsOf('AWS::SQS::Queue', prefix)).toHaveLength(4);
+      expect(idsOf('AWS::DynamoDB::Table', prefix)).toHaveLength(2);
+    }
+  });
+
+  test('the imported topic is subscribed to, not created; the second pipeline creates its own', () => {
+    const topic = only(Object.values(resourcesOf('AWS::SNS::Topic')));
+    expect(topic.Properties).toMatchObject({ FifoTopic: true, TopicName: expect.stringMatching(/^.*Parcels.*\.fifo$/) });
+    expect(wiringOf('OrdersEventLog').subscription.TopicArn).toBe(IMPORTED_TOPIC_ARN);
+    expect(wiringOf('OrdersStateProjector').subscription.TopicArn).toBe(IMPORTED_TOPIC_ARN);
+    expect(wiringOf('ParcelsEventLog').subscription.TopicArn).toEqual({ Ref: only(idsOf('AWS::SNS::Topic', 'Parcels')) });
+  });
+
+  test("the imported topic may use the Orders key: SNS gets it on the topic's ARN", () => {
+    const keyId = only(idsOf('AWS::KMS::Key', 'Orders'));
+    const statements = resourcesOf('AWS::KMS::Key')[keyId].Properties.KeyPolicy.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'sns.amazonaws.com' },
+        Condition: { ArnEquals: { 'aws:SourceArn': IMPORTED_TOPIC_ARN } },
+      }),
+    );
+  });
+
+  test('filter policies: event types for the event log, a full policy for the state projector, none by default', () => {
+    expect(wiringOf('OrdersEventLog').subscription.FilterPolicy).toEqual({ type: ['order.created', 'order.paid'] });
+    expect(wiringOf('OrdersStateProjector').subscription.FilterPolicy).toEqual({ type: ['order.paid', 'order.cancelled'] });
+    expect(wiringOf('ParcelsEventLog').subscription.FilterPolicy).toBeUndefined();
+    expect(wiringOf('ParcelsStateProjector').subscription.FilterPolicy).toBeUndefined();
+  });
+
+  test('batch sizes and windows: custom for Orders, the defaults for Parcels', () => {
+    expect(wiringOf('OrdersEventLog').mapping).toMatchObject({ BatchSize: 200, MaximumBatchingWindowInSeconds: 5 });
+    expect(wiringOf('OrdersStateProjector').mapping).toMatchObject({ BatchSize: 5 });
+    expect(wiringOf('ParcelsEventLog').mapping).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 1 });
+    expect(wiringOf('ParcelsStateProjector').mapping).toMatchObject({ BatchSize: 10 });
+    for (const prefix of ['OrdersEventLog', 'OrdersStateProjector', 'ParcelsEventLog', 'ParcelsStateProjector']) {
+      expect(wiringOf(prefix).mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+  });
+
+  test('retention: 90 days of events and one week of logs for Orders, the defaults for Parcels', () => {
+    expect(fn('OrdersEventLog').Properties.Environment.Variables.EVENT_RETENTION_DAYS).toBe('90');
+    expect(fn('ParcelsEventLog').Properties.Environment.Variables.EVENT_RETENTION_DAYS).toBe('30');
+    const retention = (prefix: string) => resourcesOf('AWS::Logs::LogGroup')[only(idsOf('AWS::Logs::LogGroup', prefix))].Properties.RetentionInDays;
+    expect(retention('OrdersEventLog')).toBe(7);
+    expect(retention('OrdersStateProjector')).toBe(7);
+    expect(retention('ParcelsEventLog')).toBe(30);
+  });
+
+  test("the consumer's own state projector: its code, its settings, the table grant", () => {
+    const projector = fn('OrdersStateProjector').Properties;
+    expect(projector).toMatchObject({ Handler: 'index.handler', Timeout: 10 });
+    expect(projector.Environment.Variables).toMatchObject({
+      PROJECTION: 'orders',
+      TABLE_NAME: { Ref: only(idsOf('AWS::DynamoDB::Table', 'OrdersStateTable')) },
+    });
+    const staged = stagedCodeOf('OrdersStateProjector');
+    expect(fs.readFileSync(path.join(staged, 'index.js'), 'utf8')).toBe(
+      fs.readFileSync(path.join(consumer, 'handlers', 'order-projector', 'index.js'), 'utf8'),
+    );
+  });
+
+  test('the default handlers come from the bundles inside node_modules/cdk-event-pipeline/assets', () => {
+    const shipped = (name: string) =>
+      fs.readFileSync(path.join(consumer, 'node_modules', 'cdk-event-pipeline', 'assets', name, 'index.js'), 'utf8');
+    const stagedCode = (prefix: string) => fs.readFileSync(path.join(stagedCodeOf(prefix), 'index.js'), 'utf8');
+    expect(stagedCode('OrdersEventLog')).toBe(shipped('event-log'));
+    expect(stagedCode('ParcelsEventLog')).toBe(shipped('event-log'));
+    expect(stagedCode('ParcelsStateProjector')).toBe(shipped('state-projector'));
+    expect(stagedCode('OrdersStateProjector')).not.toBe(shipped('state-projector'));
+  });
+
+  test('every function runs on arm64 Node.js with a Lambda-ready zip asset, no Docker image', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Architectures: ['arm64'],
+      Runtime: Match.stringLikeRegexp('^nodejs'),
+      Code: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('\\.zip$') },
+    });
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'ConsumerStack.assets.json'), 'utf8'));
+    expect(manifest.dockerImages ?? {}).toEqual({});
+  });
+});

@@ -1,0 +1,78 @@
+// Integration test for a real account: deploys the sample stack, publishes
+// one event to the topic and waits until both consumers have written it.
+// Run it with `npm run integ` (see the README); CI only synthesizes it
+// (`npm run integ:synth`).
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration } from 'aws-cdk-lib';
+import { EventPipelineStack } from '../lib';
+
+// Both stacks are deployed and destroyed together, so the assertions stack may
+// hold strong references (exports) to the test stack.
+const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+const stack = new EventPipelineStack(app, 'EventPipelineInteg', {
+  stage: 'sandbox', // everything is destroyed with the stack
+  description: 'cdk-event-pipeline integration test: safe to delete',
+});
+const { pipeline } = stack;
+
+const integ = new IntegTest(app, 'EventPipeline', {
+  testCases: [stack],
+  // No snapshot of an earlier deployment to update from: deploy the stack as it is.
+  stackUpdateWorkflow: false,
+});
+
+// A fixed event, so that the synthesized template does not change between runs.
+const event = {
+  specversion: '1.0',
+  id: 'integ-event-0001',
+  source: 'integ/cdk-event-pipeline',
+  type: 'parcel.in-transit',
+  subject: 'parcel-integ-1',
+  sequence: '1',
+  time: '2026-01-01T00:00:00Z',
+  data: { hub: 'LYS' },
+};
+
+// GIVEN the deployed pipeline, WHEN an event is published to its topic,
+// as a publisher does: group = subject, deduplication id = event id
+const publish = integ.assertions.awsApiCall('SNS', 'publish', {
+  TopicArn: pipeline.topic.topicArn,
+  Message: JSON.stringify(event),
+  MessageGroupId: event.subject,
+  MessageDeduplicationId: event.id,
+  MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+});
+// The topic is encrypted with the pipeline's key: the publisher needs to use it.
+publish.provider.addToRolePolicy({
+  Effect: 'Allow',
+  Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  Resource: [pipeline.encryptionKey.keyArn],
+});
+
+const waitFor = { totalTimeout: Duration.minutes(5), interval: Duration.seconds(10), backoffRate: 1 };
+
+// THEN the event log writes the event to the events table, keyed by its id
+const eventLogged = integ.assertions
+  .awsApiCall('DynamoDB', 'getItem', {
+    TableName: pipeline.eventsTable.tableName,
+    Key: { id: { S: event.id } },
+    ConsistentRead: true,
+  })
+  .expect(
+    ExpectedResult.objectLike({
+      Item: { id: { S: event.id }, subject: { S: event.subject }, sequence: { N: event.sequence } },
+    }),
+  )
+  .waitForAssertions(waitFor);
+
+// AND the state projector writes the subject's state to the state table
+const stateProjected = integ.assertions
+  .awsApiCall('DynamoDB', 'getItem', {
+    TableName: pipeline.stateTable.tableName,
+    Key: { subject: { S: event.subject } },
+    ConsistentRead: true,
+  })
+  .expect(ExpectedResult.objectLike({ Item: { subject: { S: event.subject }, sequence: { N: event.sequence } } }))
+  .waitForAssertions(waitFor);
+
+publish.next(eventLogged).next(stateProjected);
