@@ -1,0 +1,105 @@
+/** Command-line options of the local run. */
+
+export interface CliOptions {
+  readonly events: number;
+  readonly subjects: number;
+  readonly seed: number;
+  readonly timeScale: number;
+  readonly keep: boolean;
+  readonly quiet: boolean;
+  readonly help: boolean;
+  readonly cdkOut: string;
+  readonly synth?: boolean;
+  readonly stack?: string;
+  readonly concurrency?: number;
+  readonly drainTimeoutSeconds: number;
+  readonly json?: string;
+}
+
+export class UsageError extends Error {
+  public readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage: npm start -- [options]      (or: npx tsx local/cli.ts [options])
+
+Runs the CDK app's pipeline on local emulators (fauxqs for SNS/SQS, dynalite for DynamoDB),
+publishes a demo scenario and prints a summary.
+
+Options:
+  --events N          distinct events to publish, 1% of them malformed (default 1000)
+  --subjects N        parcels (FIFO message groups) the events are spread over (default 50)
+  --seed N            seed of the scenario; the same seed publishes the same events (default 1)
+  --time-scale X      multiply visibility timeouts, batching windows and function timeouts
+                      by X, so retries of failed messages take seconds, not minutes
+                      (default 1; npm start passes 0.01). Function timeouts stay >= 3 s.
+  --keep              after the summary, keep everything running until Ctrl-C and print the
+                      endpoints and names as export lines (also written to .local/endpoints.json)
+  --quiet             no progress and no list of skipped resources; the summary only
+  --cdk-out DIR       cloud assembly to read (default cdk.out)
+  --no-synth          read DIR as it is instead of synthesizing bin/app.ts into it first
+  --stack NAME        stack to run when the assembly has several
+  --concurrency N     concurrent batches per event source mapping (default 4)
+  --timeout S         give up waiting for the queues to drain after S seconds (default 120)
+  --json FILE         also write the summary as JSON to FILE
+  --help              show this help
+`;
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const options: Record<string, unknown> = {
+    events: 1000,
+    subjects: 50,
+    seed: 1,
+    timeScale: 1,
+    keep: false,
+    quiet: false,
+    help: false,
+    cdkOut: 'cdk.out',
+    drainTimeoutSeconds: 120,
+  };
+  const numeric: Record<string, [key: string, integer: boolean, min: number]> = {
+    '--events': ['events', true, 1],
+    '--subjects': ['subjects', true, 1],
+    '--seed': ['seed', true, 0],
+    '--time-scale': ['timeScale', false, Number.MIN_VALUE],
+    '--concurrency': ['concurrency', true, 1],
+    '--timeout': ['drainTimeoutSeconds', false, Number.MIN_VALUE],
+  };
+  const strings: Record<string, string> = { '--cdk-out': 'cdkOut', '--stack': 'stack', '--json': 'json' };
+  const flags: Record<string, [string, boolean]> = {
+    '--keep': ['keep', true],
+    '--quiet': ['quiet', true],
+    '--help': ['help', true],
+    '-h': ['help', true],
+    '--synth': ['synth', true],
+    '--no-synth': ['synth', false],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg in flags) {
+      options[flags[arg][0]] = flags[arg][1];
+    } else if (arg in numeric) {
+      const [key, integer, min] = numeric[arg];
+      const raw = value();
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+        const bound = min === Number.MIN_VALUE ? '> 0' : `>= ${min}`;
+        throw new UsageError(`${arg} must be ${integer ? 'a whole number' : 'a number'} ${bound} (got ${raw})`);
+      }
+      options[key] = n;
+    } else if (arg in strings) {
+      options[strings[arg]] = value();
+    } else {
+      throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  const parsed = options as unknown as CliOptions;
+  if (parsed.subjects > parsed.events) {
+    throw new UsageError(`--subjects (${parsed.subjects}) cannot exceed --events (${parsed.events})`);
+  }
+  return parsed;
+}

@@ -1,0 +1,93 @@
+/**
+ * `npm start`: runs the CDK app's pipeline on local emulators, publishes the demo scenario and
+ * prints a summary. See docs/local-run.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type CliOptions, USAGE, UsageError, parseArgs } from './args';
+import { runDemo } from './demo-run';
+import { exportLines, exportedVariables } from './exports';
+import { LocalPipeline } from './pipeline';
+import { Progress } from './progress';
+import { generateScenario } from './scenario';
+import { formatSkipped, formatSummary } from './summary-format';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const PROJECT_DIR = resolve(__dirname, '..');
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const info = (line: string) => {
+    if (!options.quiet) process.stderr.write(`${line}\n`);
+  };
+
+  const scenario = generateScenario({ events: options.events, subjects: options.subjects, seed: options.seed });
+  info(options.synth === false ? `Reading ${options.cdkOut}` : `Synthesizing bin/app.ts into ${options.cdkOut}`);
+  const started = Date.now();
+  const pipeline = await LocalPipeline.start({
+    projectDir: PROJECT_DIR,
+    cdkOut: options.cdkOut,
+    synth: options.synth,
+    stackName: options.stack,
+    timeScale: options.timeScale,
+    concurrency: options.concurrency,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= pipeline.stop());
+  try {
+    info(`Stack ${pipeline.plan.stackName} is up on the emulators in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    formatSkipped(pipeline.plan).forEach(info);
+    const summary = await runDemo(pipeline, scenario, {
+      drainTimeoutMs: options.drainTimeoutSeconds * 1000,
+      progress: new Progress(process.stderr, !options.quiet),
+    });
+    process.stdout.write(`${formatSummary(summary).join('\n')}\n`);
+    if (options.json) writeJson(resolve(options.json), summary);
+    const ok = summary.drained && summary.published.failed === 0;
+    if (!summary.drained) process.stderr.write(`The queues did not drain within ${options.drainTimeoutSeconds} s.\n`);
+    if (!options.keep) return ok ? 0 : 1;
+
+    const vars = exportedVariables(pipeline.plan, pipeline.emulators);
+    const file = join(PROJECT_DIR, '.local', 'endpoints.json');
+    writeJson(file, vars);
+    process.stdout.write(`\n${exportLines(vars).join('\n')}\n`);
+    info(`\nThe same values are in ${file}. Everything keeps running until Ctrl-C.`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    info('Stopping.');
+    return ok ? 0 : 1;
+  } finally {
+    await stop();
+  }
+}
+
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

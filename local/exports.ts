@@ -1,0 +1,57 @@
+/**
+ * The endpoints and resource names a running local stack exposes, as environment variables for
+ * the AWS CLI, an SDK or the project's publisher.
+ */
+import type { Emulators } from './emulators';
+import type { StackPlan } from './template';
+
+/** `EventsTableName` -> `EVENTS_TABLE_NAME`; a trailing CDK hash (8 hex digits) is dropped. */
+export function envName(logicalId: string): string {
+  return logicalId
+    .replace(/[0-9A-F]{8}$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase();
+}
+
+/** Variables in a stable order: endpoints, region, topic, then tables and queues. */
+export function exportedVariables(plan: StackPlan, emulators: Emulators): Record<string, string> {
+  const vars: Record<string, string> = {
+    AWS_ENDPOINT_URL_SNS: emulators.snsSqsEndpoint,
+    AWS_ENDPOINT_URL_SQS: emulators.snsSqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_REGION: plan.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
+  if (plan.topics.length > 0) vars.TOPIC_ARN = plan.topics[0].arn;
+  const named = new Set(Object.values(vars));
+  const add = (name: string, value: string) => {
+    if (named.has(value) || name in vars) return;
+    vars[name] = value;
+    named.add(value);
+  };
+  const outputFor = (value: string) => plan.outputs.find((o) => o.value === value);
+  const resources = [
+    ...plan.topics.map((t) => ({ logicalId: t.logicalId, value: t.arn, suffix: '_ARN' })),
+    ...plan.tables.map((t) => ({ logicalId: t.logicalId, value: t.name, suffix: '_NAME' })),
+    ...plan.queues.map((q) => ({ logicalId: q.logicalId, value: q.url, suffix: '_URL' })),
+  ];
+  for (const { logicalId, value, suffix } of resources) {
+    const output = outputFor(value);
+    add(output ? envName(output.logicalId) : withSuffix(envName(logicalId), suffix), value);
+  }
+  for (const output of plan.outputs) add(envName(output.logicalId), output.value);
+  return vars;
+}
+
+function withSuffix(name: string, suffix: string): string {
+  return name.endsWith(suffix) ? name : `${name}${suffix}`;
+}
+
+/** `export NAME=value` lines, quoted for a POSIX shell where needed. */
+export function exportLines(vars: Record<string, string>): string[] {
+  return Object.entries(vars).map(([k, v]) => `export ${k}=${/^[\w./:@%+,-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`}`);
+}

@@ -1,0 +1,168 @@
+/**
+ * The local pipeline: reads (or synthesizes) the cloud assembly, starts the emulators, creates the
+ * stack's resources, and runs each function behind its SQS event source mappings.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
+import { type LocalClients, createClients } from './clients';
+import { type Emulators, startEmulators } from './emulators';
+import { type EventSourceRuntime, createHost, createSource } from './event-sources';
+import { FunctionLogs } from './function-logs';
+import type { FunctionHost } from './lambda-host';
+import { provision } from './provision';
+import { SqsWire } from './sqs-wire';
+import { type EventSourcePlan, type QueuePlan, type StackPlan, planStack } from './template';
+
+export type { EventSourceRuntime } from './event-sources';
+
+export interface PipelineOptions {
+  /** Project root: cdk.json, bin/app.ts and node_modules live here. */
+  readonly projectDir: string;
+  /** Cloud assembly directory, relative to projectDir. @default cdk.out */
+  readonly cdkOut?: string;
+  /** Synthesize the app into cdkOut first. @default true when bin/app.ts exists */
+  readonly synth?: boolean;
+  /** Stack to run when the assembly has several. @default the only stack */
+  readonly stackName?: string;
+  /** Multiplies visibility timeouts, batching windows and function timeouts. @default 1 */
+  readonly timeScale?: number;
+  /** Concurrent batches per event source mapping. @default 4 */
+  readonly concurrency?: number;
+  /** Where function logs are written. @default <projectDir>/.local/logs */
+  readonly logDir?: string;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+export class LocalPipeline {
+  private constructor(
+    public readonly stack: AssemblyStack,
+    public readonly plan: StackPlan,
+    public readonly emulators: Emulators,
+    public readonly clients: LocalClients,
+    private readonly wire: SqsWire,
+    public readonly logs: FunctionLogs,
+    public readonly hosts: ReadonlyMap<string, FunctionHost>,
+    public readonly sources: readonly EventSourceRuntime[],
+    public readonly timeScale: number,
+    public readonly synthesized: boolean,
+  ) {}
+
+  static async start(options: PipelineOptions): Promise<LocalPipeline> {
+    const projectDir = resolve(options.projectDir);
+    const cdkOut = resolve(projectDir, options.cdkOut ?? 'cdk.out');
+    const synth = options.synth ?? existsSync(join(projectDir, 'bin', 'app.ts'));
+    if (synth) await synthesize(projectDir, cdkOut);
+    const stack = chooseStack(readAssembly(cdkOut), options.stackName);
+    const region = stack.region ?? 'us-east-1';
+    const timeScale = options.timeScale ?? 1;
+
+    const emulators = await startEmulators(region);
+    const clients = createClients(emulators);
+    const wire = new SqsWire(emulators.snsSqsEndpoint, region);
+    const logs = new FunctionLogs(options.logDir ?? join(projectDir, '.local', 'logs'));
+    const hosts = new Map<string, FunctionHost>();
+    const sources: EventSourceRuntime[] = [];
+    try {
+      const plan = planStack(stack.template, {
+        stackName: stack.stackName,
+        region,
+        accountId: emulators.accountId,
+        queueUrl: emulators.queueUrl,
+      });
+      await provision(plan, clients);
+      const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+      const lanes = new Map<EventSourcePlan, number>();
+      for (const mapping of plan.eventSources) {
+        const fn = plan.functions.find((f) => f.logicalId === mapping.function)!;
+        const limit = Math.min(mapping.maximumConcurrency ?? Infinity, fn.reservedConcurrency ?? Infinity);
+        if (!mapping.enabled) plan.notes.push(`event source ${mapping.logicalId} is disabled: not polled`);
+        else lanes.set(mapping, Math.max(1, Math.min(concurrency, limit)));
+      }
+      for (const fn of plan.functions) {
+        const environments = [...lanes].filter(([m]) => m.function === fn.logicalId).reduce((n, [, l]) => n + l, 0);
+        if (environments === 0) {
+          plan.notes.push(`function ${fn.logicalId} has no enabled SQS event source: not invoked`);
+          continue;
+        }
+        hosts.set(fn.logicalId, createHost(fn, stack, emulators, projectDir, environments, timeScale, logs));
+      }
+      await Promise.all([...hosts.values()].map((h) => h.start()));
+      for (const [mapping, laneCount] of lanes) {
+        sources.push(createSource(mapping, plan, hosts, wire, timeScale, laneCount));
+      }
+      sources.forEach((s) => s.poller.start());
+      return new LocalPipeline(stack, plan, emulators, clients, wire, logs, hosts, sources, timeScale, synth);
+    } catch (error) {
+      await Promise.all([...hosts.values()].map((h) => h.stop()));
+      clients.destroy();
+      wire.destroy();
+      await emulators.stop();
+      throw error;
+    }
+  }
+
+  async queueDepth(queue: QueuePlan): Promise<QueueDepth> {
+    const { Attributes: a = {} } = await this.wire.call('GetQueueAttributes', {
+      QueueUrl: queue.url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    });
+    return {
+      visible: Number(a.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+
+  /** True once every polled queue is empty, nothing is in flight and no batch is running. */
+  async isDrained(): Promise<boolean> {
+    if (this.sources.some((s) => s.poller.busy)) return false;
+    const depths = await Promise.all(this.sources.map((s) => this.queueDepth(s.queue)));
+    return depths.every((d) => d.visible + d.inFlight + d.delayed === 0) && !this.sources.some((s) => s.poller.busy);
+  }
+
+  /** Waits until drained (seen twice in a row), or the timeout. */
+  async waitForDrain(timeoutMs: number, onTick?: () => void): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let streak = 0;
+    while (Date.now() < deadline) {
+      onTick?.();
+      streak = (await this.isDrained()) ? streak + 1 : 0;
+      if (streak >= 2) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.poller.stop()));
+    await Promise.all([...this.hosts.values()].map((h) => h.stop()));
+    this.clients.destroy();
+    this.wire.destroy();
+    await this.emulators.stop();
+    await this.logs.close();
+  }
+}
+
+function chooseStack(stacks: AssemblyStack[], name: string | undefined): AssemblyStack {
+  if (name) {
+    const stack = stacks.find((s) => s.stackName === name || s.artifactId === name);
+    if (!stack) throw new AssemblyError(`no stack ${name}; the assembly has ${stacks.map((s) => s.stackName).join(', ')}`);
+    return stack;
+  }
+  if (stacks.length > 1) {
+    throw new AssemblyError(`the assembly has several stacks (${stacks.map((s) => s.stackName).join(', ')}): pick one with --stack`);
+  }
+  return stacks[0];
+}

@@ -1,0 +1,52 @@
+// Runs one emulator (fauxqs or dynalite) in its own thread, listening on 127.0.0.1 only.
+// The parent sends 'stop'; the thread answers 'stopped' once the server is closed.
+import { readlinkSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { kind, region } = workerData;
+
+async function startFauxqs() {
+  const { buildApp } = await import('fauxqs');
+  // startFauxqs() listens on 0.0.0.0; buildApp + listen lets us bind loopback only.
+  const app = buildApp({ logger: false, defaultRegion: region });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { port: app.server.address().port, close: () => app.close() };
+}
+
+async function startDynalite() {
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// The kernel thread id, so the parent can read this thread's CPU time from /proc.
+function threadId() {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
+}
+
+try {
+  const server = kind === 'fauxqs' ? await startFauxqs() : await startDynalite();
+  parentPort.on('message', async (message) => {
+    if (message !== 'stop') return;
+    await server.close().catch(() => undefined);
+    parentPort.postMessage({ type: 'stopped' });
+  });
+  parentPort.postMessage({ type: 'listening', port: server.port, tid: threadId() });
+} catch (error) {
+  parentPort.postMessage({ type: 'error', message: error instanceof Error ? error.stack : String(error) });
+}

@@ -1,0 +1,64 @@
+/** Renders a RunSummary as text for the terminal. */
+import type { RunSummary } from './summary';
+
+const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+const secs = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} s`;
+
+export function formatSkipped(summary: Pick<RunSummary, 'skipped' | 'notes'>): string[] {
+  const lines = [`Skipped ${summary.skipped.length} resources that do not matter locally:`];
+  const byReason = new Map<string, string[]>();
+  for (const s of summary.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), `${s.type} ${s.logicalId}`]);
+  for (const [reason, resources] of byReason) {
+    lines.push(`  ${reason}:`);
+    resources.forEach((r) => lines.push(`    - ${r}`));
+  }
+  if (summary.notes.length > 0) {
+    lines.push('Differences from AWS:');
+    summary.notes.forEach((n) => lines.push(`  - ${n}`));
+  }
+  return lines;
+}
+
+export function formatSummary(s: RunSummary): string[] {
+  const p = s.published;
+  const lines = [
+    '',
+    `Summary: stack ${s.stack} (${s.region}), ${s.synthesized ? 'synthesized just now' : 'read from the existing cloud assembly'}`,
+    `  time scale ${s.timeScale}: visibility timeouts and batching windows x${s.timeScale}`,
+    `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
+      ` = ${p.publishes} publishes in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
+    `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`,
+    `  queues ${s.drained ? 'drained' : 'NOT drained'} after ${secs(s.seconds)} (failing messages are retried until they are dead-lettered)`,
+    '',
+    'Tables:',
+    ...s.tables.map((t) => `  ${t.logicalId.padEnd(36)} ${String(t.items).padStart(7)} items   ${t.name}`),
+    '',
+    'Queues (latency = publish, i.e. SNS delivering into the queue, to the handler returning success for the message):',
+  ];
+  for (const q of s.queues) {
+    lines.push(
+      `  ${q.queue}${q.fifo ? ' (FIFO)' : ''} -> ${q.function}`,
+      `    ${q.received} received, ${q.processed} processed, ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
+        ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average`,
+      `    latency p50 ${ms(q.latencyMs.p50)}, p99 ${ms(q.latencyMs.p99)};` +
+        ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}`,
+    );
+    const dlq = q.deadLetterQueue;
+    if (!dlq) continue;
+    lines.push(`    dead-letter queue ${dlq.name}: ${dlq.messages} messages`);
+    for (const d of dlq.listed) {
+      lines.push(`      - ${d.messageId}${d.eventId ? ` (event ${d.eventId})` : ''}: ${d.reason}`);
+    }
+    if (dlq.listed.length < dlq.messages) {
+      lines.push(`      (${dlq.messages - dlq.listed.length} more behind earlier messages of their FIFO group)`);
+    }
+  }
+  lines.push('', `End-to-end latency over all queues: p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}`);
+  if (s.states.length > 0) {
+    lines.push('', 'Final state of some subjects:');
+    for (const st of s.states) {
+      lines.push(`  ${String(st.subject).padEnd(24)} sequence ${String(st.sequence).padStart(4)}  ${String(st.type).padEnd(18)} event ${String(st.eventId)}`);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,204 @@
+/**
+ * Gathers the end-of-run figures from the emulators and the pollers. Read-only: dead-letter
+ * messages are looked at and made visible again, tables are scanned.
+ */
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { LocalPipeline } from './pipeline';
+import type { PublishResult } from './publisher';
+import type { Scenario } from './scenario';
+import { LatencyRecorder } from './stats';
+import type { QueuePlan, SkippedResource } from './template';
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly eventId?: string;
+  readonly reason: string;
+}
+
+export interface QueueSummary {
+  readonly queue: string;
+  readonly function: string;
+  readonly fifo: boolean;
+  /** Distinct messages the event source received. */
+  readonly received: number;
+  /** Messages deleted after the function processed them. */
+  readonly processed: number;
+  readonly failedAttempts: number;
+  readonly invocations: number;
+  readonly meanBatchSize: number;
+  readonly remaining: number;
+  readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  readonly functionTimeoutMs: number;
+  readonly visibilityTimeoutMs: number;
+  readonly batchingWindowMs: number;
+  readonly deadLetterQueue?: { readonly name: string; readonly messages: number; readonly listed: DeadLetter[] };
+}
+
+export interface RunSummary {
+  readonly stack: string;
+  readonly region: string;
+  readonly timeScale: number;
+  readonly synthesized: boolean;
+  readonly skipped: SkippedResource[];
+  readonly notes: string[];
+  readonly published: {
+    readonly events: number;
+    readonly duplicates: number;
+    readonly malformed: number;
+    readonly outOfOrder: number;
+    readonly publishes: number;
+    readonly failed: number;
+    readonly seconds: number;
+  };
+  readonly drained: boolean;
+  /** First publish to drained, dead-lettering of failing messages included. */
+  readonly seconds: number;
+  /** First publish to the last message a handler processed successfully. */
+  readonly processedSeconds: number;
+  /** Valid events over processedSeconds. */
+  readonly eventsPerSecond: number;
+  readonly tables: { readonly name: string; readonly logicalId: string; readonly items: number }[];
+  readonly queues: QueueSummary[];
+  readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  readonly states: Record<string, unknown>[];
+}
+
+export async function collectSummary(
+  pipeline: LocalPipeline,
+  scenario: Scenario,
+  publish: PublishResult,
+  drainedAt: number,
+  drained: boolean,
+  stateSamples = 5,
+): Promise<RunSummary> {
+  const seconds = (drainedAt - publish.startedAt) / 1000;
+  const lastSuccessAt = Math.max(publish.finishedAt, ...pipeline.sources.map((s) => s.poller.stats.lastSuccessAt));
+  const processedSeconds = (lastSuccessAt - publish.startedAt) / 1000;
+  const queues = await Promise.all(pipeline.sources.map((s) => queueSummary(pipeline, s)));
+  let latency = new LatencyRecorder();
+  pipeline.sources.forEach((s) => (latency = latency.merge(s.poller.stats.latency)));
+  return {
+    stack: pipeline.plan.stackName,
+    region: pipeline.plan.region,
+    timeScale: pipeline.timeScale,
+    synthesized: pipeline.synthesized,
+    skipped: pipeline.plan.skipped,
+    notes: pipeline.plan.notes,
+    published: {
+      events: scenario.events.length + scenario.malformedIds.length,
+      duplicates: scenario.duplicates,
+      malformed: scenario.malformedIds.length,
+      outOfOrder: scenario.outOfOrder,
+      publishes: publish.published,
+      failed: publish.failed.length,
+      seconds: (publish.finishedAt - publish.startedAt) / 1000,
+    },
+    drained,
+    seconds,
+    processedSeconds,
+    eventsPerSecond: scenario.events.length / processedSeconds,
+    tables: await Promise.all(
+      pipeline.plan.tables.map(async (t) => ({ name: t.name, logicalId: t.logicalId, items: await countItems(pipeline, t.name) })),
+    ),
+    queues,
+    latencyMs: { p50: latency.percentile(50), p99: latency.percentile(99) },
+    states: await sampleStates(pipeline, scenario, stateSamples),
+  };
+}
+
+async function queueSummary(pipeline: LocalPipeline, source: LocalPipeline['sources'][number]): Promise<QueueSummary> {
+  const { stats } = source.poller;
+  const depth = await pipeline.queueDepth(source.queue);
+  const dlq = source.deadLetterQueue;
+  return {
+    queue: source.queue.name,
+    function: source.fn.name,
+    fifo: source.queue.fifo,
+    received: stats.messageIds.size,
+    processed: stats.deleted,
+    failedAttempts: stats.failedAttempts,
+    invocations: stats.batches,
+    meanBatchSize: stats.batches ? stats.received / stats.batches : 0,
+    remaining: depth.visible + depth.inFlight + depth.delayed,
+    latencyMs: { p50: stats.latency.percentile(50), p99: stats.latency.percentile(99) },
+    functionTimeoutMs: source.timeoutMs,
+    visibilityTimeoutMs: source.visibilityTimeoutMs,
+    batchingWindowMs: source.batchingWindowMs,
+    deadLetterQueue: dlq ? await deadLetters(pipeline, dlq) : undefined,
+  };
+}
+
+/** Reads a dead-letter queue without consuming it. A FIFO queue shows the head of each group. */
+async function deadLetters(pipeline: LocalPipeline, queue: QueuePlan): Promise<QueueSummary['deadLetterQueue']> {
+  const depth = await pipeline.queueDepth(queue);
+  const messages = depth.visible + depth.inFlight + depth.delayed;
+  const seen: Message[] = [];
+  while (seen.length < messages) {
+    const { Messages = [] } = await pipeline.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+    );
+    if (Messages.length === 0) break;
+    seen.push(...Messages);
+  }
+  for (let i = 0; i < seen.length; i += 10) {
+    await pipeline.clients.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queue.url,
+        Entries: seen.slice(i, i + 10).map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
+  const listed = seen.map((m) => {
+    const logged = pipeline.logs.reasons.get(m.MessageId ?? '');
+    return {
+      messageId: m.MessageId ?? '',
+      eventId: logged?.eventId ?? eventIdOf(m.Body),
+      reason: logged?.reason ?? 'no failure was logged for this message',
+    };
+  });
+  return { name: queue.name, messages, listed };
+}
+
+function eventIdOf(body: string | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(body ?? '') as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function countItems(pipeline: LocalPipeline, tableName: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const out = await pipeline.clients.dynamodb.send(
+      new ScanCommand({ TableName: tableName, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    count += out.Count ?? 0;
+    start = out.LastEvaluatedKey as typeof start;
+  } while (start);
+  return count;
+}
+
+/** The state items of the first few subjects, from the table keyed by `subject`. */
+async function sampleStates(pipeline: LocalPipeline, scenario: Scenario, n: number): Promise<Record<string, unknown>[]> {
+  const table = pipeline.plan.tables.find((t) => t.keySchema.length === 1 && t.keySchema[0].AttributeName === 'subject');
+  if (!table || n <= 0) return [];
+  const subjects = [...scenario.expectedState.keys()].slice(0, n);
+  const items = await Promise.all(
+    subjects.map((subject) =>
+      pipeline.clients.dynamodb.send(new GetItemCommand({ TableName: table.name, Key: { subject: { S: subject } } })),
+    ),
+  );
+  return items.map((out, i) => {
+    const item = out.Item ?? {};
+    return {
+      subject: subjects[i],
+      sequence: item.sequence?.N,
+      type: item.type?.S,
+      eventId: item.eventId?.S,
+    };
+  });
+}

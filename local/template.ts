@@ -1,0 +1,212 @@
+/**
+ * Maps a synthesized CloudFormation template to the resources the local run creates.
+ * Pure: no I/O, no emulator calls.
+ */
+import { CfnResource, CfnTemplate, LocalEnvironment, createScope } from './identities';
+import { IntrinsicError, resolveString, resolveValue } from './intrinsics';
+import { mapEventSource, mapFunction, mapQueue, mapSubscription, mapTable, mapTopic } from './resource-mappers';
+import { skipReason } from './skipped-types';
+
+export type { CfnTemplate, LocalEnvironment } from './identities';
+
+export class TemplateError extends Error {
+  public readonly name = 'TemplateError';
+  constructor(public readonly problems: string[]) {
+    super(`the template cannot run locally:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface TopicPlan {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  /** Attributes for CreateTopic. */
+  readonly attributes: Record<string, string>;
+}
+
+export interface QueuePlan {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly url: string;
+  readonly fifo: boolean;
+  readonly visibilityTimeoutSeconds: number;
+  /** Logical id of the dead-letter queue, if the queue has a RedrivePolicy. */
+  readonly deadLetterQueue?: string;
+  readonly maxReceiveCount?: number;
+  /** Attributes for CreateQueue, RedrivePolicy included. */
+  readonly attributes: Record<string, string>;
+}
+
+export interface SubscriptionPlan {
+  readonly logicalId: string;
+  readonly topic: string;
+  readonly queue: string;
+  /** Attributes for Subscribe: RawMessageDelivery, FilterPolicy, FilterPolicyScope. */
+  readonly attributes: Record<string, string>;
+}
+
+export interface KeyElement {
+  readonly AttributeName: string;
+  readonly KeyType: 'HASH' | 'RANGE';
+}
+
+export interface TablePlan {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly keySchema: KeyElement[];
+  readonly attributeDefinitions: { AttributeName: string; AttributeType: string }[];
+  readonly globalSecondaryIndexes: { IndexName: string; KeySchema: KeyElement[]; Projection: unknown }[];
+  readonly localSecondaryIndexes: { IndexName: string; KeySchema: KeyElement[]; Projection: unknown }[];
+  readonly timeToLiveAttribute?: string;
+}
+
+export interface FunctionPlan {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** e.g. index.handler */
+  readonly handler: string;
+  readonly runtime: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly environment: Record<string, string>;
+  /** Code.S3Key, `<asset hash>.zip` for CDK assets. */
+  readonly assetKey?: string;
+  readonly reservedConcurrency?: number;
+  /** LoggingConfig.LogFormat and ApplicationLogLevel, which the runtime passes to the code. */
+  readonly logFormat?: string;
+  readonly applicationLogLevel?: string;
+}
+
+export interface EventSourcePlan {
+  readonly logicalId: string;
+  readonly function: string;
+  readonly queue: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly enabled: boolean;
+  readonly maximumConcurrency?: number;
+}
+
+export interface OutputPlan {
+  readonly logicalId: string;
+  readonly value: string;
+}
+
+export interface SkippedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
+}
+
+export interface StackPlan {
+  readonly stackName: string;
+  readonly region: string;
+  readonly topics: TopicPlan[];
+  readonly queues: QueuePlan[];
+  readonly subscriptions: SubscriptionPlan[];
+  readonly tables: TablePlan[];
+  readonly functions: FunctionPlan[];
+  readonly eventSources: EventSourcePlan[];
+  readonly outputs: OutputPlan[];
+  readonly skipped: SkippedResource[];
+  /** Things the local run does differently from AWS, to print. */
+  readonly notes: string[];
+}
+
+/** Builds the local plan, or throws one TemplateError listing every problem. */
+export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPlan {
+  const scope = createScope(template, env);
+  const plan: StackPlan = {
+    stackName: env.stackName,
+    region: env.region,
+    topics: [],
+    queues: [],
+    subscriptions: [],
+    tables: [],
+    functions: [],
+    eventSources: [],
+    outputs: [],
+    skipped: [],
+    notes: [],
+  };
+  const problems: string[] = [];
+  const deferred: [string, CfnResource][] = [];
+
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    try {
+      if (resource.Condition && !scope.condition(resource.Condition)) {
+        plan.skipped.push({ logicalId, type: resource.Type, reason: `condition ${resource.Condition} is false` });
+        continue;
+      }
+      const reason = skipReason(resource.Type);
+      if (reason) {
+        plan.skipped.push({ logicalId, type: resource.Type, reason });
+      } else if (resource.Type === 'AWS::SNS::Subscription' || resource.Type === 'AWS::Lambda::EventSourceMapping') {
+        deferred.push([logicalId, resource]);
+      } else {
+        mapResource(logicalId, resource);
+      }
+    } catch (e) {
+      problems.push(describe(e, logicalId));
+    }
+  }
+  // Subscriptions and event sources point at topics, queues and functions mapped above.
+  for (const [logicalId, resource] of deferred) {
+    try {
+      mapResource(logicalId, resource);
+    } catch (e) {
+      problems.push(describe(e, logicalId));
+    }
+  }
+  for (const [logicalId, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      plan.outputs.push({ logicalId, value: resolveString(output.Value, scope, `Outputs.${logicalId}.Value`) });
+    } catch (e) {
+      problems.push(describe(e, `Outputs.${logicalId}`));
+    }
+  }
+  if (problems.length > 0) throw new TemplateError(problems);
+  return plan;
+
+  function mapResource(logicalId: string, resource: CfnResource): void {
+    const where = `Resources.${logicalId}.Properties`;
+    const props = (resolveValue(resource.Properties ?? {}, scope, where) ?? {}) as Record<string, unknown>;
+    const id = scope.identity(logicalId);
+    switch (resource.Type) {
+      case 'AWS::SNS::Topic':
+        plan.topics.push(mapTopic(logicalId, id.name, id.ref, props));
+        return;
+      case 'AWS::SQS::Queue':
+        plan.queues.push(mapQueue(logicalId, id.name, id.attributes.Arn, id.ref, props, template, scope));
+        return;
+      case 'AWS::SNS::Subscription': {
+        const sub = mapSubscription(logicalId, props, plan);
+        if (typeof sub === 'string') plan.skipped.push({ logicalId, type: resource.Type, reason: sub });
+        else plan.subscriptions.push(sub);
+        return;
+      }
+      case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable':
+        plan.tables.push(mapTable(logicalId, id.name, id.attributes.Arn, props, plan.notes));
+        return;
+      case 'AWS::Lambda::Function':
+        plan.functions.push(mapFunction(logicalId, id.name, id.attributes.Arn, props));
+        return;
+      case 'AWS::Lambda::EventSourceMapping':
+        plan.eventSources.push(mapEventSource(logicalId, props, plan));
+        return;
+      default:
+        throw new Error(`resource type ${resource.Type} is not supported by the local run`);
+    }
+  }
+}
+
+function describe(e: unknown, where: string): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return e instanceof IntrinsicError || message.startsWith('Resources.') ? message : `${where}: ${message}`;
+}

@@ -1,0 +1,26 @@
+import { UsageError, parseArgs } from '../../local/args';
+
+describe('parseArgs', () => {
+  test('defaults', () => {
+    expect(parseArgs([])).toMatchObject({ events: 1000, subjects: 50, timeScale: 1, keep: false, quiet: false, cdkOut: 'cdk.out' });
+  });
+
+  test('reads every option, with a space or an equals sign', () => {
+    const options = parseArgs([
+      '--events', '200', '--subjects=20', '--time-scale', '0.01', '--keep', '--quiet', '--no-synth', '--cdk-out', 'out',
+    ]);
+    expect(options).toMatchObject({ events: 200, subjects: 20, timeScale: 0.01, keep: true, quiet: true, synth: false, cdkOut: 'out' });
+  });
+
+  test.each([
+    [['--events', '0'], /--events must be a whole number >= 1 \(got 0\)/],
+    [['--events', '1.5'], /--events must be a whole number/],
+    [['--time-scale', '0'], /--time-scale must be a number > 0/],
+    [['--events'], /--events needs a value/],
+    [['--frobnicate'], /unknown option --frobnicate/],
+    [['--events', '5', '--subjects', '6'], /--subjects \(6\) cannot exceed --events \(5\)/],
+  ])('%j is refused', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The `npm start` entry point, run as a child process the way package.json runs it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PROJECT_DIR = join(__dirname, '..', '..');
+const TSX = join(PROJECT_DIR, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+jest.setTimeout(180_000);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** The arguments of the `start` script after `tsx`, e.g. ['local/cli.ts', '--time-scale', '0.01']. */
+function startScriptArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [tool, ...args] = pkg.scripts.start.split(/\s+/);
+  expect(tool).toBe('tsx');
+  return args;
+}
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [TSX, ...args], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm start', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'local-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('with its defaults, synthesizes the app, runs the demo, prints the summary and exits 0', async () => {
+    // WHEN
+    const cli = run([...startScriptArgs(), '--cdk-out', join(dir, 'cdk.out')]);
+    const code = await cli.exit;
+    // THEN
+    expect({ code, stderr: code === 0 ? '' : cli.stderr() }).toEqual({ code: 0, stderr: '' });
+    const out = cli.stdout();
+    expect(out).toMatch(/^Summary: stack \S+ \(us-east-1\), synthesized just now$/m);
+    expect(out).toMatch(/time scale 0\.01/);
+    expect(out).toMatch(/published 1000 events \(10 malformed, \d+ out of order\) \+ 50 duplicate deliveries/);
+    expect(out).toMatch(/dead-letter queue \S+: 10 messages/);
+    expect(out).toMatch(/End-to-end latency over all queues: p50 \d+ ms, p99 \d+ ms/);
+    expect(out).toMatch(/Final state of some subjects:\n\s+parcel-\S+\s+sequence\s+\d+\s+parcel\.delivered/);
+    expect(cli.stderr()).toMatch(/Skipped \d+ resources that do not matter locally/);
+  });
+
+  test('--keep prints export lines, serves the SDK until SIGINT, then exits 0', async () => {
+    // GIVEN the assembly synthesized by the previous test
+    const cli = run([
+      'local/cli.ts', '--keep', '--quiet', '--no-synth', '--cdk-out', join(dir, 'cdk.out'), '--events', '20', '--subjects', '2',
+    ]);
+    await waitFor(() => /^export STATE_TABLE_NAME=.*$/m.test(cli.stdout()), 90_000);
+    const vars = Object.fromEntries([...cli.stdout().matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(vars)).toEqual(
+      expect.arrayContaining(['AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'TOPIC_ARN', 'EVENTS_TABLE_NAME']),
+    );
+    expect(JSON.parse(readFileSync(join(PROJECT_DIR, '.local', 'endpoints.json'), 'utf8'))).toEqual(vars);
+
+    // WHEN a client publishes an event through the printed endpoints
+    const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+    const sns = new SNSClient({ region: vars.AWS_REGION, endpoint: vars.AWS_ENDPOINT_URL_SNS, credentials });
+    const dynamodb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: vars.AWS_REGION, endpoint: vars.AWS_ENDPOINT_URL_DYNAMODB, credentials }),
+    );
+    const event = { specversion: '1.0', id: 'kept-1', source: 'test', type: 'parcel.picked-up', subject: 'parcel-kept', sequence: 1 };
+    await sns.send(
+      new PublishCommand({
+        TopicArn: vars.TOPIC_ARN,
+        Message: JSON.stringify(event),
+        MessageGroupId: event.subject,
+        MessageDeduplicationId: event.id,
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+      }),
+    );
+    // THEN the running functions store it
+    let stored: unknown;
+    for (let i = 0; i < 100 && !stored; i++) {
+      stored = (await dynamodb.send(new GetCommand({ TableName: vars.EVENTS_TABLE_NAME, Key: { id: 'kept-1' } }))).Item;
+      if (!stored) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stored).toMatchObject({ id: 'kept-1', subject: 'parcel-kept' });
+    sns.destroy();
+    dynamodb.destroy();
+
+    cli.child.kill('SIGINT');
+    expect(await cli.exit).toBe(0);
+  });
+
+  test('--help documents the flags', async () => {
+    const cli = run(['local/cli.ts', '--help']);
+    expect(await cli.exit).toBe(0);
+    for (const flag of ['--events', '--subjects', '--quiet', '--keep', '--time-scale']) expect(cli.stdout()).toContain(flag);
+  });
+});

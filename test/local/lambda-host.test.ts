@@ -1,0 +1,128 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FunctionHost, type FunctionHostOptions } from '../../local/lambda-host';
+
+const NODE_MODULES = join(__dirname, '..', '..', 'node_modules');
+
+/** Stand-in bundles, written as a bundler would leave them: one directory per function. */
+const BUNDLES: Record<string, [file: string, source: string]> = {
+  echo: [
+    'index.js',
+    `const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+     exports.handler = async (event, context) => {
+       console.log(JSON.stringify({ level: 'ERROR', message: 'Record failed', messageId: 'm-1', reason: 'demo', eventId: 'e-1' }));
+       return {
+         table: process.env.TABLE_NAME,
+         sdk: typeof DynamoDBClient,
+         records: event.Records.length,
+         functionName: context.functionName,
+         remaining: context.getRemainingTimeInMillis(),
+       };
+     };`,
+  ],
+  slow: [
+    'index.js',
+    `exports.handler = async (event) => {
+       if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
+       return 'done';
+     };`,
+  ],
+  throws: ['index.js', `exports.handler = async () => { throw new TypeError('bad record'); };`],
+  esm: [
+    'index.mjs',
+    `import { SQSClient } from '@aws-sdk/client-sqs';
+     export const handler = async () => ({ sdk: typeof SQSClient });`,
+  ],
+  broken: ['index.js', `throw new Error('cannot start');`],
+};
+
+describe('FunctionHost', () => {
+  let root: string;
+  const hosts: FunctionHost[] = [];
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'lambda-host-'));
+    for (const [name, [file, source]] of Object.entries(BUNDLES)) {
+      mkdirSync(join(root, name));
+      writeFileSync(join(root, name, file), source);
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function host(name: string, overrides: Partial<FunctionHostOptions> = {}): Promise<FunctionHost> {
+    const h = new FunctionHost({
+      functionName: `fn-${name}`,
+      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:fn-${name}`,
+      memorySize: 128,
+      taskRoot: join(root, name),
+      handler: 'index.handler',
+      env: { NODE_PATH: NODE_MODULES, TABLE_NAME: `table-${name}` },
+      nodeModules: NODE_MODULES,
+      concurrency: 1,
+      timeoutMs: 5_000,
+      ...overrides,
+    });
+    hosts.push(h);
+    await h.start();
+    return h;
+  }
+
+  test('runs the bundle with its own environment, the SDK from NODE_PATH and a Lambda context', async () => {
+    // GIVEN two functions whose TABLE_NAME differ
+    const a = await host('echo');
+    const b = await host('echo', { env: { NODE_PATH: NODE_MODULES, TABLE_NAME: 'other' }, functionName: 'fn-other' });
+    // WHEN both run at once
+    const [ra, rb] = await Promise.all([a.invoke({ Records: [1, 2] }), b.invoke({ Records: [] })]);
+    // THEN
+    expect(ra).toMatchObject({ ok: true, result: { table: 'table-echo', sdk: 'function', records: 2, functionName: 'fn-echo' } });
+    expect((ra.result as { remaining: number }).remaining).toBeGreaterThan(4_000);
+    expect(rb).toMatchObject({ ok: true, result: { table: 'other', functionName: 'fn-other' } });
+  });
+
+  test('passes what the handler writes to stdout, line by line', async () => {
+    const lines: string[] = [];
+    const h = await host('echo', { onLog: (line) => lines.push(line) });
+    await h.invoke({ Records: [] });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines.map((l) => JSON.parse(l) as { messageId: string })).toContainEqual(expect.objectContaining({ messageId: 'm-1' }));
+  });
+
+  test('a handler that runs past its timeout fails and its environment is replaced', async () => {
+    // GIVEN
+    const h = await host('slow', { timeoutMs: 300 });
+    // WHEN
+    const timedOut = await h.invoke({ sleep: 2_000 });
+    const next = await h.invoke({});
+    // THEN
+    expect(timedOut).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
+    expect(timedOut.durationMs).toBeLessThan(1_500);
+    expect(next).toMatchObject({ ok: true, result: 'done' });
+    expect(h.stats).toMatchObject({ invocations: 2, timeouts: 1, coldStarts: 2 });
+  });
+
+  test('a thrown error is reported with its type and message', async () => {
+    const h = await host('throws');
+    expect(await h.invoke({})).toMatchObject({ ok: false, error: { errorType: 'TypeError', errorMessage: 'bad record' } });
+  });
+
+  test('an ES module bundle resolves the SDK from the project too', async () => {
+    const h = await host('esm');
+    expect(await h.invoke({})).toMatchObject({ ok: true, result: { sdk: 'function' } });
+  });
+
+  test('a bundle that throws while loading fails to start, naming the function', async () => {
+    await expect(host('broken')).rejects.toThrow(/fn-broken failed to initialize: Error: cannot start/);
+  });
+
+  test('invocations beyond the concurrency wait for a free environment', async () => {
+    const h = await host('slow', { concurrency: 2 });
+    const started = Date.now();
+    await Promise.all([1, 2, 3].map(() => h.invoke({ sleep: 200 })));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+});
