@@ -179,9 +179,10 @@ export function createConsumerProject(dir: string, pack: PackResult): void {
       integrity: pack.integrity,
       license: library.license,
       engines: library.engines,
+      dependencies: library.dependencies,
       peerDependencies: library.peerDependencies,
     },
-    ...lockEntriesFor(peers),
+    ...lockEntriesFor([...peers, ...Object.keys(library.dependencies ?? {})]),
   };
   for (const [key, entry] of Object.entries(lockEntriesFor(Object.keys(devDependencies)))) {
     packages[key] = { ...entry, dev: true };

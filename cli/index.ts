@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * event-pipeline: the operator CLI of a deployed pipeline stack or of the local run.
+ * In the repository: `npx tsx cli/index.ts --help`.
+ */
+import { BIN, type Command, commandHelp, parseCommandArgs } from './args';
+import { dlqInspectCommand } from './dlq';
+import { CliError, EXIT, explain } from './errors';
+import type { CliIO } from './io';
+import { publishCommand } from './publish';
+import { redriveCommand } from './redrive';
+import { replayCommand } from './replay';
+import { statusCommand } from './status';
+
+export const COMMANDS: readonly Command[] = [publishCommand, statusCommand, dlqInspectCommand, redriveCommand, replayCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `Usage: ${BIN} <command> [options] (--stack NAME [--region REGION] | --local [--endpoints FILE])`,
+    '',
+    'Operates an event pipeline: a deployed stack, found through its CloudFormation outputs, or the local run.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `Run \`${BIN} <command> --help\` for a command's options. Exit codes: 0 done, 1 something failed,`,
+    '2 wrong command line, 3 the pipeline cannot be reached (no stack, no credentials, local run not started).',
+    '',
+  ].join('\n');
+}
+
+/** Finds the command named by the first one or two arguments. */
+function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } | undefined {
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? findCommand(argv.slice(1)) : undefined;
+    io.stdout.write(topic ? commandHelp(topic.command) : usage());
+    return first === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
+    const message = group.length > 0 ? `${first}: say which: ${group.join(', ')}` : `unknown command ${JSON.stringify(first)}`;
+    io.stderr.write(`${BIN}: ${message}\n\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  try {
+    const args = parseCommandArgs(found.command, found.rest);
+    if (args.values.help) {
+      io.stdout.write(commandHelp(found.command));
+      return EXIT.OK;
+    }
+    return await found.command.run(args, io);
+  } catch (error) {
+    const cliError = error instanceof CliError ? error : explain(error, { local: false });
+    io.stderr.write(`${BIN} ${found.command.name}: ${cliError.message}\n`);
+    return cliError.exitCode;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    // The first Ctrl-C lets the command stop between batches and clean up; a second one quits at once.
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  void main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * `replay --subject S [--reset-state]`: publishes a subject's events again
+ * from the events table, in sequence order, so that the state projector
+ * rebuilds the subject's state.
+ */
+import { DeleteCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { type CloudEventInput, EventPublisher, type PublishReport } from '../publisher';
+import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
+import { CliError, EXIT, explain } from './errors';
+import { type CliIO, count, plural, writeJson } from './io';
+import { Progress } from './progress';
+import { type Target, required, resolveTarget } from './resources';
+
+/** The events table's subject index and the state table's key (EVENTS_TABLE_SCHEMA, STATE_TABLE_SCHEMA in lib/). */
+export const SUBJECT_INDEX = 'bySubject';
+const STATE_KEY = 'subject';
+
+/** What `replay --json` prints. */
+export interface ReplaySummary {
+  readonly subject: string;
+  readonly runId: string;
+  readonly dryRun: boolean;
+  readonly events: number;
+  /** The first and last sequence replayed. */
+  readonly sequences: readonly [number, number] | null;
+  /** With --reset-state: the sequence of the state item deleted, null when there was none. */
+  readonly resetState: { readonly deletedSequence: number | null } | null;
+  readonly published: number;
+  readonly failed: readonly { readonly id: string; readonly code: string; readonly message: string }[];
+  readonly publishBatchCalls: number;
+}
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: "publish a subject's events again from the events table, to rebuild its state",
+  usage: 'replay --subject S [--reset-state] [--dry-run] (--stack NAME | --local)',
+  description: [
+    'Reads a subject\'s events from the events table (the bySubject index, in sequence order) and publishes them',
+    'again, to rebuild the subject\'s state after a bug fix. With --reset-state the subject\'s state item is deleted',
+    'first, so that the state projector rebuilds it from the first event; without it, the projector skips every',
+    'event not newer than the state it has.',
+    '',
+    'Event ids stay the same, so the event log rewrites the same items. Each replay sends its own deduplication',
+    'ids, `<event id>:replay:<run id>`, so that the topic\'s 5-minute deduplication window does not drop it.',
+    'Only the fields the events table keeps are replayed: specversion, id, source, type, subject, sequence, time, data.',
+  ].join('\n'),
+  options: {
+    subject: { type: 'string', short: 's' },
+    'reset-state': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    concurrency: { type: 'string' },
+  },
+  optionHelp: [
+    ['-s, --subject S', 'the subject to replay (required)'],
+    ['--reset-state', "delete the subject's state item first, so that it is rebuilt from the first event"],
+    ['--dry-run', 'list what would be replayed; change nothing'],
+  ],
+  needsTarget: true,
+  positionals: { min: 0, max: 0 },
+  run: runReplay,
+};
+
+async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
+  const subject = stringOption(values, 'subject');
+  if (!subject) throw new CliError('replay: --subject S is required', EXIT.USAGE);
+  const concurrency = integerOption(values, 'concurrency', 1, 1, 64);
+  const target = await resolveTarget(values, io);
+  try {
+    const summary = await replaySubject(target, subject, {
+      resetState: values['reset-state'] === true,
+      dryRun: values['dry-run'] === true,
+      concurrency,
+      io,
+    }).catch((error: unknown) => {
+      throw explain(error, target.errorContext);
+    });
+    if (values.json) writeJson(io.stdout, { target: target.label, ...summary });
+    else io.stdout.write(formatReplay(summary));
+    return summary.failed.length > 0 ? EXIT.FAILED : EXIT.OK;
+  } finally {
+    target.clients.destroy();
+  }
+}
+
+export async function replaySubject(
+  target: Target,
+  subject: string,
+  options: { resetState: boolean; dryRun: boolean; concurrency?: number; io?: CliIO; runId?: string },
+): Promise<ReplaySummary> {
+  const eventsTable = required(target.tables.events, 'EventsTableName', target);
+  const stateTable = options.resetState ? required(target.tables.state, 'StateTableName', target) : undefined;
+  const topicArn = options.dryRun ? undefined : required(target.topicArn, 'TopicArn', target);
+  const runId = options.runId ?? replayRunId();
+  const events = await subjectEvents(target, eventsTable, subject);
+  if (events.length === 0) {
+    throw new CliError(`no events of subject ${JSON.stringify(subject)} in ${eventsTable}: nothing to replay`, EXIT.FAILED);
+  }
+  const sequences = [Number(events[0].sequence), Number(events[events.length - 1].sequence)] as const;
+  const base = { subject, runId, events: events.length, sequences };
+  if (options.dryRun) {
+    return { ...base, dryRun: true, resetState: null, published: 0, failed: [], publishBatchCalls: 0 };
+  }
+  let resetState: ReplaySummary['resetState'] = null;
+  if (stateTable) {
+    const { Attributes } = await target.clients.documents.send(
+      new DeleteCommand({ TableName: stateTable, Key: { [STATE_KEY]: subject }, ReturnValues: 'ALL_OLD' }),
+    );
+    resetState = { deletedSequence: typeof Attributes?.sequence === 'number' ? Attributes.sequence : null };
+  }
+  const progress = options.io ? new Progress(options.io.stderr, 'replayed', events.length) : undefined;
+  const report: PublishReport = await new EventPublisher({
+    topicArn: topicArn!,
+    client: target.clients.sns,
+    concurrency: options.concurrency ?? 1,
+    fillDefaults: false,
+    deduplicationId: (event) => `${event.id}:replay:${runId}`,
+    onProgress: (p) => progress?.update(p.published + p.failed + p.invalid),
+  }).publish(events);
+  progress?.done();
+  return {
+    ...base,
+    dryRun: false,
+    resetState,
+    published: report.published,
+    failed: report.results
+      .filter((r) => r.status !== 'published')
+      .map((r) =>
+        r.status === 'failed'
+          ? { id: r.id, code: r.failure.code, message: r.failure.message }
+          : { id: r.id ?? '', code: 'Invalid', message: r.status === 'invalid' ? r.error.message : '' },
+      ),
+    publishBatchCalls: report.calls,
+  };
+}
+
+/** A subject's events from the `bySubject` index, in sequence order, as CloudEvents. */
+export async function subjectEvents(target: Target, tableName: string, subject: string): Promise<CloudEventInput[]> {
+  const events: CloudEventInput[] = [];
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const out = await target.clients.documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: SUBJECT_INDEX,
+        KeyConditionExpression: '#subject = :subject',
+        ExpressionAttributeNames: { '#subject': 'subject' },
+        ExpressionAttributeValues: { ':subject': subject },
+        ScanIndexForward: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) events.push(toEvent(item));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return events;
+}
+
+/** An events table item back to the event it was written from. */
+function toEvent(item: Record<string, unknown>): CloudEventInput {
+  return {
+    specversion: item.specversion as '1.0',
+    id: item.id as string,
+    source: item.source as string,
+    type: item.type as string,
+    subject: item.subject as string,
+    sequence: item.sequence as number,
+    ...(item.time !== undefined ? { time: item.time as string } : {}),
+    ...(item.data !== undefined ? { data: item.data } : {}),
+  };
+}
+
+/** `20251121T130620123Z`: the start time to the millisecond, sortable and distinct for each replay. */
+export function replayRunId(now: Date = new Date()): string {
+  return now.toISOString().replace(/[-:.]/g, '');
+}
+
+export function formatReplay(s: ReplaySummary): string {
+  const range = s.sequences ? `sequence ${s.sequences[0]} to ${s.sequences[1]}` : '';
+  const lines: string[] = [];
+  if (s.dryRun) {
+    lines.push(`Dry run: would replay ${plural(s.events, 'event')} of ${s.subject} (${range}); nothing changed.`);
+  } else {
+    if (s.resetState) {
+      lines.push(
+        s.resetState.deletedSequence === null
+          ? `Reset state: ${s.subject} had no state item.`
+          : `Reset state: deleted the state of ${s.subject} (it was at sequence ${s.resetState.deletedSequence}).`,
+      );
+    }
+    lines.push(
+      `Replayed ${count(s.published)} of ${plural(s.events, 'event')} of ${s.subject} (${range}) as run ${s.runId}, ` +
+        `in ${plural(s.publishBatchCalls, 'PublishBatch call')}.`,
+    );
+    for (const f of s.failed) lines.push(`  failed ${f.id}: ${f.code}: ${f.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,259 @@
+/**
+ * Finds the pipeline's resources: from a deployed stack's CloudFormation
+ * outputs, or from the local run's endpoints file. Both give the same names:
+ * output `EventLogQueueUrl` and variable `EVENT_LOG_QUEUE_URL` are the
+ * `event-log` consumer's queue.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { type Values, stringOption } from './args';
+import { CliError, EXIT, type ErrorContext, explain } from './errors';
+import type { CliIO } from './io';
+
+/** A consumer's queue and dead-letter queue. */
+export interface ConsumerQueues {
+  /** `event-log`, `state-projector`. */
+  readonly name: string;
+  readonly queueUrl?: string;
+  readonly deadLetterQueueUrl?: string;
+}
+
+/** The pipeline a command works on. */
+export interface Target {
+  readonly kind: 'aws' | 'local';
+  /** `stack EventPipeline-sandbox in eu-west-1`, `the local run (.local/endpoints.json)`. */
+  readonly label: string;
+  readonly region: string;
+  readonly stackName?: string;
+  readonly topicArn?: string;
+  readonly consumers: readonly ConsumerQueues[];
+  /** Tables by role: `events`, `state`. */
+  readonly tables: Readonly<Record<string, string>>;
+  /** Local only: the SQS endpoint, for the emulator's inspection API. */
+  readonly sqsEndpoint?: string;
+  /** Local only: where the local run writes the handlers' logs. */
+  readonly logDir?: string;
+  readonly clients: Clients;
+  readonly errorContext: ErrorContext;
+}
+
+/** SDK clients, created on first use. */
+export interface Clients {
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly cloudformation: CloudFormationClient;
+  destroy(): void;
+}
+
+interface ClientConfig {
+  readonly region?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly endpoints?: { readonly sns?: string; readonly sqs?: string; readonly dynamodb?: string };
+}
+
+export const DEFAULT_ENDPOINTS_FILE = join('.local', 'endpoints.json');
+
+/** Resolves --stack/--region or --local/--endpoints. */
+export async function resolveTarget(values: Values, io: CliIO): Promise<Target> {
+  const stack = stringOption(values, 'stack');
+  const local = values.local === true;
+  if (stack !== undefined && local) throw new CliError('give --stack or --local, not both', EXIT.USAGE);
+  if (stack === undefined && !local) {
+    throw new CliError(
+      'say which pipeline: --stack NAME for a deployed stack, or --local for the local run (`npm start -- --keep`)',
+      EXIT.USAGE,
+    );
+  }
+  if (local) {
+    if (values.region !== undefined) throw new CliError('--region applies to --stack only', EXIT.USAGE);
+    return localTarget(stringOption(values, 'endpoints') ?? DEFAULT_ENDPOINTS_FILE, io);
+  }
+  if (values.endpoints !== undefined) throw new CliError('--endpoints applies to --local only', EXIT.USAGE);
+  return stackTarget(stack!, stringOption(values, 'region') ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined), io);
+}
+
+function localTarget(file: string, io: CliIO): Target {
+  const path = resolve(io.cwd, file);
+  const fromCwd = relative(io.cwd, path);
+  const shown = fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
+  if (!existsSync(path)) {
+    throw new CliError(
+      `the local run is not started: ${shown} does not exist. Start it in another terminal with \`npm start -- --keep\`, or point --endpoints at its endpoints file`,
+      EXIT.UNREACHABLE,
+    );
+  }
+  let vars: Record<string, unknown>;
+  try {
+    vars = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`${shown} is not valid JSON (${(error as Error).message}): restart the local run`, EXIT.UNREACHABLE);
+  }
+  const str = (name: string) => (typeof vars[name] === 'string' ? (vars[name] as string) : undefined);
+  const region = str('AWS_REGION') ?? 'us-east-1';
+  const endpoints = {
+    sns: str('AWS_ENDPOINT_URL_SNS'),
+    sqs: str('AWS_ENDPOINT_URL_SQS'),
+    dynamodb: str('AWS_ENDPOINT_URL_DYNAMODB'),
+  };
+  if (!endpoints.sqs) {
+    throw new CliError(`${shown} has no AWS_ENDPOINT_URL_SQS: is it the local run's endpoints file?`, EXIT.UNREACHABLE);
+  }
+  const credentials = {
+    accessKeyId: str('AWS_ACCESS_KEY_ID') ?? 'local',
+    secretAccessKey: str('AWS_SECRET_ACCESS_KEY') ?? 'local',
+  };
+  const strings = Object.entries(vars).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const named = fromVariables(Object.fromEntries(strings));
+  return {
+    kind: 'local',
+    label: `the local run (${shown})`,
+    region,
+    ...named,
+    sqsEndpoint: endpoints.sqs,
+    logDir: join(dirname(path), 'logs'),
+    clients: createClients({ region, credentials, endpoints }, io),
+    errorContext: { local: true, endpoint: endpoints.sqs },
+  };
+}
+
+async function stackTarget(stackName: string, regionOption: string | undefined, io: CliIO): Promise<Target> {
+  const clients = createClients({ region: regionOption }, io);
+  let region = regionOption;
+  const context = (): ErrorContext => ({ local: false, stackName, region });
+  try {
+    region = await clients.cloudformation.config.region();
+    const { Stacks = [] } = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [envName(o.OutputKey ?? ''), o.OutputValue ?? '']));
+    return {
+      kind: 'aws',
+      label: `stack ${stackName} in ${region}`,
+      region,
+      stackName,
+      ...fromVariables(outputs),
+      clients,
+      errorContext: context(),
+    };
+  } catch (error) {
+    clients.destroy();
+    throw explain(error, context());
+  }
+}
+
+/** The pipeline's names from environment-style variables (the local run's file, or converted stack outputs). */
+export function fromVariables(vars: Readonly<Record<string, string>>): Pick<Target, 'topicArn' | 'consumers' | 'tables'> {
+  const consumers = new Map<string, { name: string; queueUrl?: string; deadLetterQueueUrl?: string }>();
+  const consumer = (key: string) => {
+    const name = key.toLowerCase().replace(/_/g, '-');
+    const found = consumers.get(name) ?? { name };
+    consumers.set(name, found);
+    return found;
+  };
+  const tables: Record<string, string> = {};
+  for (const [key, value] of Object.entries(vars)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(.+)_DEAD_LETTER_QUEUE_URL$/.exec(key))) consumer(m[1]).deadLetterQueueUrl = value;
+    else if ((m = /^(.+)_QUEUE_URL$/.exec(key))) consumer(m[1]).queueUrl = value;
+    else if ((m = /^(.+)_TABLE_NAME$/.exec(key))) tables[m[1].toLowerCase().replace(/_/g, '-')] = value;
+  }
+  return {
+    topicArn: vars.TOPIC_ARN,
+    consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    tables,
+  };
+}
+
+/** `EventsTableName` -> `EVENTS_TABLE_NAME`, as the local run names its variables; a trailing CDK hash is dropped. */
+export function envName(logicalId: string): string {
+  return logicalId
+    .replace(/[0-9A-F]{8}$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase();
+}
+
+/** The consumer named `name`, or a usage error listing the known ones. */
+export function findConsumer(target: Target, name: string): ConsumerQueues {
+  const wanted = name.replace(/-(dlq|dead-letter-queue)$/, '');
+  const found = target.consumers.find((c) => c.name === wanted);
+  if (!found) {
+    const known = target.consumers.map((c) => c.name).join(', ') || 'no queue outputs';
+    throw new CliError(`unknown queue ${JSON.stringify(name)}: ${target.label} has ${known}`, EXIT.USAGE);
+  }
+  return found;
+}
+
+/** A resource the command needs, or an error naming the missing output. */
+export function required(value: string | undefined, output: string, target: Target): string {
+  if (value === undefined || value === '') {
+    throw new CliError(`${target.label} has no ${output} output (variable ${envName(output)})`, EXIT.UNREACHABLE);
+  }
+  return value;
+}
+
+export function isFifoUrl(url: string): boolean {
+  return url.endsWith('.fifo');
+}
+
+/** The last path segment of a queue URL. */
+export function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+function createClients(config: ClientConfig, io: CliIO): Clients {
+  const made: { destroy(): void }[] = [];
+  const base = { region: config.region, ...(config.credentials ? { credentials: config.credentials } : {}) };
+  const lazy = <T extends { destroy(): void; middlewareStack: unknown }>(create: () => T) => {
+    let client: T | undefined;
+    return () => {
+      if (!client) {
+        client = create();
+        made.push(client);
+        io.onClient?.(client);
+      }
+      return client;
+    };
+  };
+  const dynamodb = lazy(() => new DynamoDBClient({ ...base, endpoint: config.endpoints?.dynamodb }));
+  const clients = {
+    sns: lazy(() => new SNSClient({ ...base, endpoint: config.endpoints?.sns })),
+    sqs: lazy(() => new SQSClient({ ...base, endpoint: config.endpoints?.sqs })),
+    dynamodb,
+    documents: lazy(() =>
+      DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }),
+    ),
+    cloudwatch: lazy(() => new CloudWatchClient(base)),
+    cloudformation: lazy(() => new CloudFormationClient(base)),
+  };
+  return {
+    get sns() {
+      return clients.sns();
+    },
+    get sqs() {
+      return clients.sqs();
+    },
+    get dynamodb() {
+      return clients.dynamodb();
+    },
+    get documents() {
+      return clients.documents();
+    },
+    get cloudwatch() {
+      return clients.cloudwatch();
+    },
+    get cloudformation() {
+      return clients.cloudformation();
+    },
+    destroy: () => made.forEach((c) => c.destroy()),
+  };
+}

@@ -1,0 +1,139 @@
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PublishSummary } from '../../cli/publish';
+import { LOCAL_VARIABLES, cli, cloudEvent, localDir } from './helpers';
+
+const sns = mockClient(SNSClient);
+
+/** Every PublishBatch call succeeds, except entries whose event id starts with "fail". */
+function answer(input: PublishBatchCommandInput) {
+  const entries = input.PublishBatchRequestEntries ?? [];
+  const failing = (e: (typeof entries)[number]) => (JSON.parse(e.Message!) as { id: string }).id.startsWith('fail');
+  return {
+    Successful: entries.filter((e) => !failing(e)).map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+    Failed: entries.filter(failing).map((e) => ({ Id: e.Id, Code: 'InvalidParameter', Message: 'refused', SenderFault: true })),
+  };
+}
+
+function ndjson(...events: unknown[]): string {
+  return events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n') + '\n';
+}
+
+let dir: string;
+
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishBatchCommand).callsFake(answer);
+  dir = localDir();
+});
+
+describe('publish', () => {
+  test('publishes every valid line, reports each invalid line by number and field, and exits 1', async () => {
+    // GIVEN 25 events, line 3 with a bad sequence and line 5 not JSON
+    const events: unknown[] = Array.from({ length: 25 }, (_, i) => cloudEvent({ id: `evt-${i}`, subject: `order-${i}` }));
+    events.splice(2, 0, cloudEvent({ id: 'bad', sequence: 'third' }));
+    events.splice(4, 0, '{"id": ');
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(...events));
+
+    // WHEN
+    const run = await cli(['publish', 'events.ndjson', '--local'], { cwd: dir });
+
+    // THEN
+    expect(run.code).toBe(1);
+    const entries = sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+    expect(entries).toHaveLength(25);
+    expect(sns.commandCalls(PublishBatchCommand)[0].args[0].input.TopicArn).toBe(LOCAL_VARIABLES.TOPIC_ARN);
+    expect(run.stdout).toMatch(/^Published 25 of 27 events to the local run \(\.local\/endpoints\.json\) in \d+\.\d\d s \([\d,]+ events\/s, \d PublishBatch calls, 0 SNS requests\)\.\n/);
+    expect(run.stdout).toContain(
+      [
+        'Not published: 2 (1 invalid sequence, 1 invalid body):',
+        '  line 3: sequence: must be a whole number >= 0 or a string of digits (got "third")',
+        '  line 5: body: not valid JSON (',
+      ].join('\n'),
+    );
+  });
+
+  test('says why SNS refused an event', async () => {
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(cloudEvent({ id: 'ok' }), cloudEvent({ id: 'fail-1', subject: 'order-2' })));
+
+    const run = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1'], { cwd: dir });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Not published: 1 (1 InvalidParameter):\n  line 2 (fail-1): InvalidParameter after 1 attempt: refused\n');
+  });
+
+  test('reads a JSON array from stdin and gives machine output with --json', async () => {
+    // GIVEN a pretty-printed array whose second element lacks a subject
+    const { subject: _omitted, ...noSubject } = cloudEvent({ id: 'evt-2' });
+    const array = JSON.stringify([cloudEvent({ id: 'evt-1' }), noSubject], null, 2);
+
+    // WHEN
+    const run = await cli(['publish', '-', '--local', '--json'], { cwd: dir, stdin: array });
+
+    // THEN
+    const summary = JSON.parse(run.stdout) as PublishSummary;
+    expect(summary).toMatchObject({ total: 2, published: 1, invalid: 1, failed: 0, publishBatchCalls: 1, dryRun: false });
+    expect(summary.problems).toEqual([
+      { line: 14, id: 'evt-2', status: 'invalid', field: 'subject', message: 'subject: required' },
+    ]);
+  });
+
+  test('--dry-run validates only: no call, no target needed', async () => {
+    writeFileSync(join(dir, 'events.ndjson'), ndjson({ source: 's', type: 't', subject: 'x', sequence: 1 }, cloudEvent({ time: 'yesterday' })));
+
+    const run = await cli(['publish', 'events.ndjson', '--dry-run'], { cwd: dir });
+
+    expect(run.code).toBe(1);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+    expect(run.stdout).toBe(
+      [
+        'Dry run: 1 of 2 events valid; nothing was published.',
+        'Not published: 1 (1 invalid time):',
+        '  line 2: time: must be an RFC 3339 timestamp (got "yesterday")',
+        'Filled in: id for 1 event, time for 1 event, specversion for 1 event.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('--no-fill refuses events without an id', async () => {
+    writeFileSync(join(dir, 'events.ndjson'), ndjson({ ...cloudEvent(), id: undefined }));
+
+    const run = await cli(['publish', 'events.ndjson', '--dry-run', '--no-fill'], { cwd: dir });
+
+    expect(run.stdout).toContain('line 1: id: required');
+  });
+
+  test('exits 0 when every event is published, and shows plain progress lines off a terminal', async () => {
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(cloudEvent()));
+
+    const run = await cli(['publish', 'events.ndjson', '--local'], { cwd: dir });
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^publishing 0\/1 \(0%\)\npublishing 1\/1( · [\d,]+\/s)? \(100%\)\n$/);
+  });
+
+  test('stops at the first call when the local run does not answer, says so and exits 3', async () => {
+    // GIVEN
+    sns.on(PublishBatchCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(...Array.from({ length: 30 }, (_, i) => cloudEvent({ id: `evt-${i}` }))));
+
+    // WHEN
+    const run = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1'], { cwd: dir });
+
+    // THEN
+    expect(run.code).toBe(3);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+    expect(run.stdout).toContain('Not published: 30 (10 ECONNREFUSED, 20 NotSent):');
+    expect(run.stderr).toMatch(/event-pipeline publish: the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\)/);
+  });
+
+  test('a missing file is a usage error', async () => {
+    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: dir });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('event-pipeline publish: nope.ndjson: no such file\n');
+  });
+});

@@ -1,0 +1,140 @@
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { envName, fromVariables } from '../../cli/resources';
+import { envName as localEnvName } from '../../local/exports';
+import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
+
+const cloudformation = mockClient(CloudFormationClient);
+const sqs = mockClient(SQSClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const dynamodb = mockClient(DynamoDBClient);
+
+beforeEach(() => {
+  for (const mock of [cloudformation, sqs, cloudwatch, dynamodb]) mock.reset();
+  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: {} });
+  cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+  cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+  dynamodb.on(DescribeTableCommand).resolves({ Table: { ItemCount: 0 } });
+  dynamodb.on(ScanCommand).resolves({ Count: 0 });
+});
+
+describe('resources', () => {
+  test("a stack's outputs and the local run's variables give the same names", () => {
+    // GIVEN the stack outputs, converted as the local run converts them
+    const fromStack = fromVariables(Object.fromEntries(STACK_OUTPUTS.map((o) => [envName(o.OutputKey), o.OutputValue])));
+
+    // WHEN
+    const fromLocal = fromVariables(LOCAL_VARIABLES);
+
+    // THEN
+    for (const found of [fromStack, fromLocal]) {
+      expect(found.consumers.map((c) => c.name)).toEqual(['event-log', 'state-projector']);
+      expect(Object.keys(found.tables).sort()).toEqual(['events', 'state']);
+      expect(found.topicArn).toMatch(/\.fifo$/);
+    }
+    expect(fromStack.consumers[1]).toEqual({
+      name: 'state-projector',
+      queueUrl: STACK_OUTPUTS[3].OutputValue,
+      deadLetterQueueUrl: STACK_OUTPUTS[4].OutputValue,
+    });
+  });
+
+  test('converts output ids exactly as local/exports does', () => {
+    for (const id of [...STACK_OUTPUTS.map((o) => o.OutputKey), 'PipelineEventLogDeadLetterQueueUrl0C1D2E3F', 'SQSQueueURL']) {
+      expect(envName(id)).toBe(localEnvName(id));
+    }
+  });
+
+  test('finds a deployed stack through DescribeStacks', async () => {
+    // GIVEN
+    cloudformation.on(DescribeStacksCommand, { StackName: 'Orders' }).resolves({ Stacks: [{ StackName: 'Orders', Outputs: STACK_OUTPUTS } as never] });
+
+    // WHEN
+    const run = await cli(['status', '--stack', 'Orders', '--region', REGION, '--json'], { env: {} });
+
+    // THEN the command got as far as the queues
+    expect(sqs.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input.QueueUrl)).toContain(STACK_OUTPUTS[1].OutputValue);
+    expect(run.stderr).not.toMatch(/does not exist/);
+  });
+
+  test('a missing stack is a clear error with exit code 3', async () => {
+    // GIVEN
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
+
+    // WHEN
+    const run = await cli(['status', '--stack', 'Nope', '--region', REGION]);
+
+    // THEN
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      'event-pipeline status: stack Nope does not exist in eu-west-1: check --stack and --region (deploy it with `npx cdk deploy`)\n',
+    );
+  });
+
+  test('no credentials is a clear error with exit code 3', async () => {
+    // GIVEN
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+
+    // WHEN
+    const run = await cli(['dlq', 'inspect', '--stack', 'Orders', '--region', REGION]);
+
+    // THEN
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^event-pipeline dlq inspect: no AWS credentials: set AWS_PROFILE/);
+  });
+
+  test('the local run not started is a clear error with exit code 3', async () => {
+    const run = await cli(['status', '--local'], { cwd: '/nonexistent-dir' });
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/the local run is not started: \.local\/endpoints\.json does not exist\. Start it in another terminal with `npm start -- --keep`/);
+  });
+
+  test('a local run that stopped answering is a clear error with exit code 3', async () => {
+    // GIVEN nothing listens on the endpoint (the mocks let the connection error through)
+    sqs.on(GetQueueAttributesCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+
+    // WHEN
+    const run = await cli(['status', '--local'], { cwd: localDir() });
+
+    // THEN
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\): is `npm start -- --keep` still running\?/);
+  });
+
+  test('an unknown queue is a usage error naming the known ones', async () => {
+    const run = await cli(['redrive', '--queue', 'orders', '--local'], { cwd: localDir() });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown queue "orders": the local run \(\.local\/endpoints\.json\) has event-log, state-projector/);
+  });
+
+  test.each([
+    [['status'], /say which pipeline: --stack NAME for a deployed stack, or --local/],
+    [['status', '--stack', 'A', '--local'], /give --stack or --local, not both/],
+    [['status', '--local', '--bogus'], /Unknown option '--bogus'/],
+    [['publish', '--local'], /publish: missing argument/],
+    [['status', '--local', 'extra'], /status: unexpected argument "extra"/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('%j is a usage error (exit code 2)', async (argv, message) => {
+    const run = await cli(argv, { cwd: localDir() });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  test.each([['publish'], ['status'], ['dlq', 'inspect'], ['redrive'], ['replay']])('%s --help prints the usage and exits 0', async (...command) => {
+    const run = await cli([...command, '--help']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Usage: event-pipeline ${command.join(' ')}`));
+    expect(run.stdout).toMatch(/--stack NAME/);
+  });
+});

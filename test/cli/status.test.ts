@@ -1,0 +1,179 @@
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { StatusReport } from '../../cli/status';
+import { REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
+
+const cloudformation = mockClient(CloudFormationClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const dynamodb = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+
+let depths: Record<string, [number, number, number]>;
+
+beforeEach(() => {
+  depths = {
+    EventLogQueue: [120, 30, 0],
+    EventLogDeadLetterQueue: [2, 0, 0],
+    'StateProjectorQueue.fifo': [0, 0, 0],
+    'StateProjectorDeadLetterQueue.fifo': [1, 0, 0],
+  };
+  for (const mock of [cloudformation, cloudwatch, dynamodb, sqs]) mock.reset();
+  sqs.on(GetQueueAttributesCommand).callsFake(({ QueueUrl }: { QueueUrl: string }) => {
+    const [visible, inFlight, delayed] = depths[QueueUrl.slice(QueueUrl.lastIndexOf('/') + 1)];
+    return {
+      Attributes: {
+        ApproximateNumberOfMessages: String(visible),
+        ApproximateNumberOfMessagesNotVisible: String(inFlight),
+        ApproximateNumberOfMessagesDelayed: String(delayed),
+      },
+    };
+  });
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('status on a deployed stack', () => {
+  beforeEach(() => {
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Orders', Outputs: STACK_OUTPUTS } as never] });
+    cloudformation
+      .on(ListStackResourcesCommand)
+      .resolvesOnce({
+        StackResourceSummaries: [
+          { LogicalResourceId: 'PipelineEventLogAlarmsDeadLettersA1B2C3D4', PhysicalResourceId: 'Orders-DeadLetters-1', ResourceType: 'AWS::CloudWatch::Alarm' } as never,
+          { LogicalResourceId: 'PipelineEventLogQueueB0BA4B9D', PhysicalResourceId: 'q', ResourceType: 'AWS::SQS::Queue' } as never,
+        ],
+        NextToken: 'page-2',
+      })
+      .resolves({
+        StackResourceSummaries: [
+          { LogicalResourceId: 'PipelineEventLogAlarmsOldestMessageAge0F1E2D3C', PhysicalResourceId: 'Orders-Age-1', ResourceType: 'AWS::CloudWatch::Alarm' } as never,
+        ],
+      });
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        { AlarmName: 'Orders-DeadLetters-1', StateValue: 'ALARM', StateReason: 'Threshold Crossed', StateUpdatedTimestamp: new Date('2025-03-01T11:58:00Z') },
+        { AlarmName: 'Orders-Age-1', StateValue: 'OK', StateReason: 'fine' },
+      ],
+    });
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'q0', Values: [95, 80], Timestamps: [] },
+        { Id: 'q1', Values: [3600] },
+        { Id: 'q2', Values: [] },
+        { Id: 'q3', Values: [7200] },
+      ],
+    });
+    dynamodb.on(DescribeTableCommand, { TableName: 'EventsTable' }).resolves({ Table: { ItemCount: 1234 } });
+    dynamodb.on(DescribeTableCommand, { TableName: 'StateTable' }).resolves({ Table: { ItemCount: 56 } });
+  });
+
+  test('reports depths, CloudWatch ages, DescribeTable counts and alarms, saying how', async () => {
+    // WHEN
+    const run = await cli(['status', '--stack', 'Orders', '--region', REGION, '--json']);
+
+    // THEN
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as StatusReport;
+    expect(report.queues).toEqual([
+      expect.objectContaining({ consumer: 'event-log', role: 'queue', fifo: false, visible: 120, inFlight: 30, oldestAgeSeconds: 95 }),
+      expect.objectContaining({ consumer: 'event-log', role: 'dead-letter queue', visible: 2, oldestAgeSeconds: 3600 }),
+      expect.objectContaining({ consumer: 'state-projector', role: 'queue', fifo: true, visible: 0, oldestAgeSeconds: null }),
+      expect.objectContaining({ consumer: 'state-projector', role: 'dead-letter queue', visible: 1, oldestAgeSeconds: 7200 }),
+    ]);
+    expect(report.tables).toEqual([
+      { role: 'events', name: 'EventsTable', items: 1234 },
+      { role: 'state', name: 'StateTable', items: 56 },
+    ]);
+    expect(report.alarms).toEqual([
+      { id: 'PipelineEventLogAlarmsDeadLetters', name: 'Orders-DeadLetters-1', state: 'ALARM', reason: 'Threshold Crossed', since: '2025-03-01T11:58:00.000Z' },
+      { id: 'PipelineEventLogAlarmsOldestMessageAge', name: 'Orders-Age-1', state: 'OK', reason: 'fine' },
+    ]);
+    expect(report.methods.itemCount).toMatch(/DescribeTable ItemCount, which DynamoDB refreshes about every 6 hours/);
+    expect(report.methods.oldestAge).toMatch(/^CloudWatch ApproximateAgeOfOldestMessage/);
+    const query = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries?.[0];
+    expect(query?.MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: 'EventLogQueue' }] },
+      Period: 60,
+      Stat: 'Maximum',
+    });
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(['Orders-DeadLetters-1', 'Orders-Age-1']);
+  });
+
+  test('prints a table', async () => {
+    const run = await cli(['status', '--stack', 'Orders', '--region', REGION]);
+
+    expect(run.stdout).toMatch(/^Status of stack Orders in eu-west-1 at \d\d:\d\d:\d\d UTC\n/);
+    expect(run.stdout).toContain(
+      [
+        'QUEUE                KIND      VISIBLE  IN FLIGHT  DELAYED      OLDEST',
+        'event-log            standard      120         30        0  1 min 35 s',
+        'event-log DLQ        standard        2          0        0  1 h 00 min',
+        'state-projector      FIFO            0          0        0           -',
+        'state-projector DLQ  FIFO            1          0        0  2 h 00 min',
+      ].join('\n'),
+    );
+    expect(run.stdout).toContain('TABLE   ITEMS  NAME\nevents  1,234  EventsTable\nstate      56  StateTable\n');
+    expect(run.stdout).toContain('Alarms: 1 of 2 in ALARM\nALARM                                   STATE  SINCE\nPipelineEventLogAlarmsDeadLetters       ALARM  2025-03-01 11:58 UTC\n');
+    expect(run.stdout).toContain('Items: DescribeTable ItemCount, which DynamoDB refreshes about every 6 hours.');
+  });
+});
+
+describe('status on the local run', () => {
+  test('counts items with Scan Select=COUNT, page by page, and peeks at message ages without receiving', async () => {
+    // GIVEN
+    dynamodb.on(ScanCommand, { TableName: 'EventsTable' }).resolvesOnce({ Count: 1000, LastEvaluatedKey: { id: { S: 'x' } } }).resolves({ Count: 5 });
+    dynamodb.on(ScanCommand, { TableName: 'StateTable' }).resolves({ Count: 7 });
+    const now = Date.now();
+    const fetch = jest.spyOn(global, 'fetch').mockImplementation(async (url) =>
+      String(url).endsWith('/EventLogDeadLetterQueue')
+        ? new Response(JSON.stringify({ messages: { ready: [{ sentTimestamp: now - 90_000 }], inflight: [{ message: { sentTimestamp: now - 30_000 } }] } }))
+        : new Response('{"error":"no"}', { status: 404 }),
+    );
+
+    // WHEN
+    const run = await cli(['status', '--local', '--json'], { cwd: localDir() });
+
+    // THEN
+    const report = JSON.parse(run.stdout) as StatusReport;
+    expect(report.tables.map((t) => t.items)).toEqual([1005, 7]);
+    expect(dynamodb.commandCalls(ScanCommand).every((c) => c.args[0].input.Select === 'COUNT')).toBe(true);
+    expect(report.queues[1].oldestAgeSeconds).toBeGreaterThanOrEqual(90);
+    expect(report.queues[1].oldestAgeSeconds).toBeLessThan(100);
+    expect(report.queues[0].oldestAgeSeconds).toBeNull();
+    expect(fetch).toHaveBeenCalledWith('http://127.0.0.1:4566/_fauxqs/queues/EventLogDeadLetterQueue');
+    expect(report.alarms).toBeNull();
+    expect(report.methods.oldestAge).toMatch(/without receiving them/);
+    expect(sqs.commandCalls(GetQueueAttributesCommand)).toHaveLength(4);
+  });
+
+  test('--watch --until-drained stops once the consumer queues are empty', async () => {
+    // GIVEN the event log queue drains on the second look
+    depths.EventLogQueue = [1, 0, 0];
+    dynamodb.on(ScanCommand).resolves({ Count: 0 });
+    jest.spyOn(global, 'fetch').mockResolvedValue(new Response('{}', { status: 404 }));
+    let looks = 0;
+    sqs.on(GetQueueAttributesCommand).callsFake(({ QueueUrl }: { QueueUrl: string }) => {
+      const name = QueueUrl.slice(QueueUrl.lastIndexOf('/') + 1);
+      if (name === 'EventLogQueue' && ++looks > 1) depths.EventLogQueue = [0, 0, 0];
+      const [visible, inFlight, delayed] = depths[name];
+      return {
+        Attributes: {
+          ApproximateNumberOfMessages: String(visible),
+          ApproximateNumberOfMessagesNotVisible: String(inFlight),
+          ApproximateNumberOfMessagesDelayed: String(delayed),
+        },
+      };
+    });
+
+    // WHEN
+    const run = await cli(['status', '--local', '--watch', '--interval', '1', '--until-drained', '--json'], { cwd: localDir() });
+
+    // THEN one JSON line per look
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatusReport);
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => l.queues[0].visible)).toEqual([1, 0]);
+  });
+});
