@@ -23,6 +23,8 @@ export function exportedVariables(plan: StackPlan, emulators: Emulators): Record
     AWS_ENDPOINT_URL_SQS: emulators.snsSqsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_REGION: plan.region,
+    // The AWS CLI v1 reads the region from AWS_DEFAULT_REGION only.
+    AWS_DEFAULT_REGION: plan.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   };
