@@ -17,8 +17,8 @@ import { EventPipelineStack } from '../lib';
 import { exportedVariables } from '../local/exports';
 import { LocalPipeline } from '../local/pipeline';
 import type { CliIO, Output } from './io';
-import { main } from './index';
 import type { PublishSummary } from './publish';
+import { main } from './index';
 
 const ROOT = join(__dirname, '..');
 

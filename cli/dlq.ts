@@ -1,9 +1,9 @@
 /**
  * `dlq inspect`: the messages in a dead-letter queue, read without consuming them.
  */
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { MalformedEventError, parseEvent } from '../lambda/shared/envelope';
 import { BIN, type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { EXIT, explain } from './errors';
@@ -149,7 +149,7 @@ export async function readWithoutConsuming(
 ): Promise<{ messages: Message[]; notReleased: number }> {
   const held = new HeldMessages(sqs, queueUrl, options.holdSeconds, options.waitSeconds);
   const messages: Message[] = [];
-  let notReleased = 0;
+  let notReleased: number;
   try {
     while (messages.length < options.max && !options.signal?.aborted) {
       const fresh = await held.receive(options.max - messages.length);

@@ -1,6 +1,9 @@
 /**
  * `redrive`: moves a consumer's dead-letter messages back to its queue.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   DeleteMessageBatchCommand,
   ListMessageMoveTasksCommand,
@@ -11,16 +14,13 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
 import { snsId } from '../publisher/prepare';
 import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
+import { DEFAULT_HOLD_SECONDS } from './dlq';
 import { CliError, EXIT, explain } from './errors';
 import { type CliIO, count, plural, writeJson } from './io';
 import { Progress } from './progress';
-import { DEFAULT_HOLD_SECONDS } from './dlq';
 import { findConsumer, isFifoUrl, resolveTarget } from './resources';
 import { HeldMessages, queueArn, queueDepth } from './sqs';
 

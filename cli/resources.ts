@@ -4,14 +4,14 @@
  * output `EventLogQueueUrl` and variable `EVENT_LOG_QUEUE_URL` are the
  * `event-log` consumer's queue.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
 import { type Values, stringOption } from './args';
 import { CliError, EXIT, type ErrorContext, explain } from './errors';
 import type { CliIO } from './io';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { AssemblyError, type AssemblyStack } from './cloud-assembly';
 import type { Emulators } from './emulators';
 import type { FunctionLogs } from './function-logs';
-import { FunctionHost } from './lambda-host';
 import { lambdaEnvironment } from './lambda-env';
+import { FunctionHost } from './lambda-host';
 import { QueuePoller } from './poller';
 import type { SqsWire } from './sqs-wire';
 import type { EventSourcePlan, FunctionPlan, QueuePlan, StackPlan } from './template';
@@ -27,6 +27,14 @@ export interface EventSourceRuntime {
   readonly batchingWindowMs: number;
 }
 
+/** Local changes to how a function runs: a test harness uses them to inject faults. */
+export interface HostOverrides {
+  /** The DynamoDB endpoint the function uses instead of the emulator's, e.g. a proxy in front of it. */
+  readonly dynamodbEndpoint?: string;
+  /** See FunctionHostOptions.preload. */
+  readonly preload?: readonly string[];
+}
+
 export function scaledFunctionTimeoutMs(fn: FunctionPlan, timeScale: number): number {
   return Math.max(MIN_FUNCTION_TIMEOUT_MS, Math.round(fn.timeoutSeconds * 1000 * timeScale));
 }
@@ -39,13 +47,18 @@ export function createHost(
   concurrency: number,
   timeScale: number,
   logs: FunctionLogs,
+  overrides: HostOverrides = {},
 ): FunctionHost {
   const taskRoot = fn.assetKey ? stack.assets.get(fn.assetKey) : undefined;
   if (!taskRoot || !existsSync(taskRoot)) {
     throw new AssemblyError(`function ${fn.logicalId}: asset ${fn.assetKey ?? '(none)'} is not in the cloud assembly`);
   }
   const nodeModules = join(projectDir, 'node_modules');
-  const endpoints = { sns: emulators.snsSqsEndpoint, sqs: emulators.snsSqsEndpoint, dynamodb: emulators.dynamodbEndpoint };
+  const endpoints = {
+    sns: emulators.snsSqsEndpoint,
+    sqs: emulators.snsSqsEndpoint,
+    dynamodb: overrides.dynamodbEndpoint ?? emulators.dynamodbEndpoint,
+  };
   return new FunctionHost({
     functionName: fn.name,
     functionArn: fn.arn,
@@ -57,6 +70,7 @@ export function createHost(
     concurrency,
     timeoutMs: scaledFunctionTimeoutMs(fn, timeScale),
     onLog: logs.sink(fn.logicalId),
+    preload: overrides.preload,
   });
 }
 

@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
 import { type LocalClients, createClients } from './clients';
+import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
 import { type Emulators, startEmulators } from './emulators';
 import { type EventSourceRuntime, createHost, createSource } from './event-sources';
 import { FunctionLogs } from './function-logs';
@@ -31,6 +31,22 @@ export interface PipelineOptions {
   readonly concurrency?: number;
   /** Where function logs are written. @default <projectDir>/.local/logs */
   readonly logDir?: string;
+  /**
+   * Directory where dynalite keeps its tables (LevelDB), so that `emulators.restartDynamodb()`
+   * can stop and restart it without losing them. @default in memory
+   */
+  readonly dynamodbPath?: string;
+  /**
+   * The DynamoDB endpoint the functions use, given the emulator's: e.g. a fault-injecting proxy
+   * in front of it. The pipeline's own clients keep using the emulator. @default the emulator
+   */
+  readonly functionDynamodbEndpoint?: (emulatorEndpoint: string) => string | Promise<string>;
+  /**
+   * Modules every execution environment requires before it loads its handler, as
+   * `NODE_OPTIONS=--require` would; one that exports `wrapHandler(handler)` wraps the handler.
+   * @default none
+   */
+  readonly functionPreload?: readonly string[];
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -64,7 +80,7 @@ export class LocalPipeline {
     const region = stack.region ?? 'us-east-1';
     const timeScale = options.timeScale ?? 1;
 
-    const emulators = await startEmulators(region);
+    const emulators = await startEmulators(region, { dynamodbPath: options.dynamodbPath });
     const clients = createClients(emulators);
     const wire = new SqsWire(emulators.snsSqsEndpoint, region);
     const logs = new FunctionLogs(options.logDir ?? join(projectDir, '.local', 'logs'));
@@ -78,6 +94,10 @@ export class LocalPipeline {
         queueUrl: emulators.queueUrl,
       });
       await provision(plan, clients);
+      const overrides = {
+        dynamodbEndpoint: await options.functionDynamodbEndpoint?.(emulators.dynamodbEndpoint),
+        preload: options.functionPreload,
+      };
       const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
       const lanes = new Map<EventSourcePlan, number>();
       for (const mapping of plan.eventSources) {
@@ -92,7 +112,7 @@ export class LocalPipeline {
           plan.notes.push(`function ${fn.logicalId} has no enabled SQS event source: not invoked`);
           continue;
         }
-        hosts.set(fn.logicalId, createHost(fn, stack, emulators, projectDir, environments, timeScale, logs));
+        hosts.set(fn.logicalId, createHost(fn, stack, emulators, projectDir, environments, timeScale, logs, overrides));
       }
       await Promise.all([...hosts.values()].map((h) => h.start()));
       for (const [mapping, laneCount] of lanes) {

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { CliIO } from '../../cli/io';
 import { main } from '../../cli/index';
+import type { CliIO } from '../../cli/io';
 
 export const REGION = 'eu-west-1';
 const SQS = `https://sqs.${REGION}.amazonaws.com/123456789012`;

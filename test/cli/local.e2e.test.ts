@@ -3,11 +3,11 @@
  * drain, inspect a poisoned message in the dead-letter queues, fix it, redrive it and see it land;
  * then replay a subject.
  */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type LocalRun, startLocalRun } from '../../cli/bench-publish';
 import type { DeadLetterQueueReport } from '../../cli/dlq';
 import type { PublishSummary } from '../../cli/publish';

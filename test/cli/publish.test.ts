@@ -1,7 +1,7 @@
-import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { PublishSummary } from '../../cli/publish';
 import { LOCAL_VARIABLES, cli, cloudEvent, localDir } from './helpers';
 

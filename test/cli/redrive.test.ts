@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -11,8 +13,6 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { redriveDeduplicationId, type RedriveReport } from '../../cli/redrive';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, cloudEvent, localDir, sqsMessage } from './helpers';
 

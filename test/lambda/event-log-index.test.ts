@@ -18,10 +18,13 @@ function loadHandler(env: Record<string, string>): { handler: Handler; ddb: Stub
   Object.assign(process.env, { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT', ...env });
   let loaded: { handler: Handler; ddb: Stub } | undefined;
   jest.isolateModules(() => {
+    // Loaded inside the isolated registry, as Lambda loads the module: a fresh client and env each time.
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb');
     const ddb: Stub = mockClient(DynamoDBDocumentClient);
     ddb.resolves({});
     loaded = { handler: require('../../lambda/event-log').handler, ddb };
+    /* eslint-enable @typescript-eslint/no-require-imports */
   });
   return loaded!;
 }

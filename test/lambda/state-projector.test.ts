@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { parseEvent, type PipelineEvent } from '../../lambda/shared/envelope';
 import { createStateProjectorHandler, type StateProjectorHandler } from '../../lambda/state-projector/handler';
 import { NOW, cloudEvent, quietLogger, sqsEvent, sqsRecord } from './fixtures';

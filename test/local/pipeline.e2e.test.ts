@@ -2,12 +2,12 @@
  * Runs the sample app's pipeline on the emulators, with its real handler bundles: 1,000 events
  * across 50 parcels, 5% duplicate deliveries, some out-of-order sequences and 1% malformed.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import { synthesize } from '../../local/cloud-assembly';
 import { runDemo } from '../../local/demo-run';
 import type { FunctionHost } from '../../local/lambda-host';

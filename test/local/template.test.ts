@@ -1,6 +1,6 @@
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { join } from 'node:path';
 import { EventPipelineStack } from '../../lib';
 import { readAssembly } from '../../local/cloud-assembly';
 import { type CfnTemplate, type LocalEnvironment, type StackPlan, TemplateError, planStack } from '../../local/template';
