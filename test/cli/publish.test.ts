@@ -112,7 +112,7 @@ describe('publish', () => {
     const run = await cli(['publish', 'events.ndjson', '--local'], { cwd: dir });
 
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^publishing 0\/1 \(0%\)\npublishing 1\/1( · [\d,]+\/s)? \(100%\)\n$/);
+    expect(run.stderr).toMatch(/^publishing 0\/1( · [\d,]+\/s)? \(0%\)\npublishing 1\/1( · [\d,]+\/s)? \(100%\)\n$/);
   });
 
   test('stops at the first call when the local run does not answer, says so and exits 3', async () => {
