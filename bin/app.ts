@@ -3,7 +3,9 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EventPipelineStack, Stage } from '../lib';
 
-const app = new App();
+// The built-in CloudFormation validation doubles synth time (about 5 s here); test/nag.test.ts runs
+// it on this same stack in CI. CDK_VALIDATION=true turns it on for a synth.
+const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
 const stage = (app.node.tryGetContext('stage') ?? 'sandbox') as Stage;
 new EventPipelineStack(app, `EventPipeline-${stage}`, {
   stage,
