@@ -19,7 +19,17 @@ export interface Emulators {
   activeMs(): { fauxqs: number; dynalite: number };
   /** CPU milliseconds each emulator thread has used so far (Linux only). */
   cpuMs(): { fauxqs?: number; dynalite?: number };
+  /**
+   * Stops dynalite and starts it again on the same port and the same on-disk store, as an
+   * emulator crash would. Needs `dynamodbPath`. Resolves once it listens again.
+   */
+  restartDynamodb(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** Directory where dynalite keeps its tables (LevelDB). @default in memory */
+  readonly dynamodbPath?: string;
 }
 
 const THREAD_FILE = join(__dirname, 'runtime', 'emulator-thread.mjs');
@@ -32,9 +42,13 @@ interface EmulatorThread {
   stop(): Promise<void>;
 }
 
-function startThread(kind: 'fauxqs' | 'dynalite', region: string): Promise<EmulatorThread> {
+function startThread(
+  kind: 'fauxqs' | 'dynalite',
+  region: string,
+  options: { port?: number; path?: string } = {},
+): Promise<EmulatorThread> {
   const worker = new Worker(THREAD_FILE, {
-    workerData: { kind, region },
+    workerData: { kind, region, ...options },
     execArgv: [],
   });
   return new Promise((resolve, reject) => {
@@ -67,24 +81,34 @@ async function stopThread(worker: Worker): Promise<void> {
   await worker.terminate();
 }
 
-export async function startEmulators(region: string): Promise<Emulators> {
-  const [fauxqs, dynalite] = await Promise.allSettled([startThread('fauxqs', region), startThread('dynalite', region)]);
+export async function startEmulators(region: string, options: EmulatorOptions = {}): Promise<Emulators> {
+  const path = options.dynamodbPath;
+  const [fauxqs, dynalite] = await Promise.allSettled([
+    startThread('fauxqs', region),
+    startThread('dynalite', region, { path }),
+  ]);
   if (fauxqs.status === 'rejected' || dynalite.status === 'rejected') {
     await Promise.all([fauxqs, dynalite].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     const reason = fauxqs.status === 'rejected' ? fauxqs.reason : (dynalite as PromiseRejectedResult).reason;
     throw reason instanceof Error ? reason : new Error(String(reason));
   }
   const sqsPort = fauxqs.value.port;
+  let dynamodb = dynalite.value;
   return {
     snsSqsEndpoint: `http://127.0.0.1:${sqsPort}`,
     dynamodbEndpoint: `http://127.0.0.1:${dynalite.value.port}`,
     region,
     accountId: '000000000000',
     queueUrl: (name) => `http://sqs.${region}.localhost:${sqsPort}/000000000000/${name}`,
-    activeMs: () => ({ fauxqs: fauxqs.value.activeMs(), dynalite: dynalite.value.activeMs() }),
-    cpuMs: () => ({ fauxqs: fauxqs.value.cpuMs(), dynalite: dynalite.value.cpuMs() }),
+    activeMs: () => ({ fauxqs: fauxqs.value.activeMs(), dynalite: dynamodb.activeMs() }),
+    cpuMs: () => ({ fauxqs: fauxqs.value.cpuMs(), dynalite: dynamodb.cpuMs() }),
+    restartDynamodb: async () => {
+      if (!path) throw new Error('restartDynamodb needs dynamodbPath: an in-memory dynalite would lose its tables');
+      await dynamodb.stop();
+      dynamodb = await startThread('dynalite', region, { path, port: dynamodb.port });
+    },
     stop: async () => {
-      await Promise.all([fauxqs.value.stop(), dynalite.value.stop()]);
+      await Promise.all([fauxqs.value.stop(), dynamodb.stop()]);
     },
   };
 }

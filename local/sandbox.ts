@@ -23,6 +23,11 @@ export interface FunctionHostOptions {
   readonly timeoutMs: number;
   /** Called with each line the handler writes to stdout or stderr. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Modules each environment requires before it loads the handler, as `NODE_OPTIONS=--require`
+   * would; one that exports `wrapHandler(handler)` wraps the handler. @default none
+   */
+  readonly preload?: readonly string[];
 }
 
 export interface InvokeError {
@@ -66,6 +71,7 @@ export class Sandbox {
         functionArn: options.functionArn,
         memorySize: options.memorySize,
         nodeModules: options.nodeModules,
+        preload: options.preload ?? [],
       },
     });
     pipeLines(this.worker.stdout, options.onLog);

@@ -1,24 +1,26 @@
-// Runs one emulator (fauxqs or dynalite) in its own thread, listening on 127.0.0.1 only.
+// Runs one emulator (fauxqs or dynalite) in its own thread, listening on 127.0.0.1 only, on
+// `port` when given (a restart keeps its port), else on a free one. dynalite keeps its tables in
+// LevelDB under `path` when given, else in memory.
 // The parent sends 'stop'; the thread answers 'stopped' once the server is closed.
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { kind, region } = workerData;
+const { kind, region, port = 0, path } = workerData;
 
 async function startFauxqs() {
   const { buildApp } = await import('fauxqs');
   // startFauxqs() listens on 0.0.0.0; buildApp + listen lets us bind loopback only.
   const app = buildApp({ logger: false, defaultRegion: region });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port, host: '127.0.0.1' });
   return { port: app.server.address().port, close: () => app.close() };
 }
 
 async function startDynalite() {
   const { default: dynalite } = await import('dynalite');
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   });
   return {
     port: server.address().port,

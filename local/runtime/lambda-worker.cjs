@@ -8,7 +8,7 @@ const { existsSync, readlinkSync } = require('node:fs');
 const { pathToFileURL } = require('node:url');
 const { parentPort, workerData } = require('node:worker_threads');
 
-const { taskRoot, handler, functionName, functionArn, memorySize, nodeModules } = workerData;
+const { taskRoot, handler, functionName, functionArn, memorySize, nodeModules, preload = [] } = workerData;
 
 // The nodejs runtime resolves @aws-sdk/* from NODE_PATH=/var/runtime/node_modules. This thread's
 // env carries NODE_PATH=<project>/node_modules; re-read it so require() honours it here.
@@ -107,10 +107,17 @@ function invoke(fn, event, context) {
   return Promise.resolve().then(() => fn(event, context));
 }
 
+// Modules required before the handler loads, as NODE_OPTIONS=--require would do. One that exports
+// wrapHandler(handler) gets to wrap the handler.
+function wrapWith(modules, fn) {
+  return modules.reduce((wrapped, mod) => (typeof mod.wrapHandler === 'function' ? mod.wrapHandler(wrapped) : wrapped), fn);
+}
+
 async function main() {
   let fn;
   try {
-    fn = await loadHandler();
+    const modules = preload.map((file) => require(file));
+    fn = wrapWith(modules, await loadHandler());
   } catch (error) {
     parentPort.postMessage({ type: 'init-error', error: serializeError(error) });
     return;
