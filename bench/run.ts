@@ -1,35 +1,107 @@
 /**
- * `npm run bench [-- --quick]`: prints each figure next to its goal.
- * Machines are noisy: figures are medians of several runs.
+ * `npm run bench [-- --quick]`: measures every figure of docs/benchmarks.md
+ * against a baseline measured in the same run, prints them next to their
+ * goals and, for a full run, rewrites docs/benchmarks.md and its chart.
+ *
+ * Full: 3 rounds, 10,000 events. Quick: 1 round, 1,000 events, nothing written.
+ * A figure that cannot be measured is reported as such; the others still run.
  */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { secs } from './stats';
-import { synthTime } from './synth';
-import { unitSuiteTime } from './unit-suite';
+import { performance } from 'perf_hooks';
+import { coldStart } from './cold-start';
+import { costLines } from './cost-lines';
+import { runLocalEndToEnd } from './end-to-end';
+import { formatRows, rows, type BenchResults } from './figures';
+import { benchScenario } from './handler-stream';
+import { handlerThroughput } from './handlers';
+import { writeReport } from './report';
+import { synthComparison } from './synth';
+import { testComparison } from './unit-suite';
 
-const quick = process.argv.includes('--quick');
-const runs = quick ? 1 : 3;
 const ROOT = path.join(__dirname, '..');
+const quick = process.argv.includes('--quick');
+const plan = quick
+  ? { rounds: 1, events: 1_000, subjects: 100, slices: 5, coldIterations: 5, e2eEvents: 1_000 }
+  : { rounds: 3, events: 10_000, subjects: 100, slices: 10, coldIterations: 20, e2eEvents: 10_000 };
 
-interface Figure {
-  readonly name: string;
-  readonly value: string;
-  readonly goal: string;
-  readonly met: boolean;
-}
+const started = performance.now();
+const errors: Record<string, string> = {};
 
-function main(): void {
-  const figures: Figure[] = [];
-  const synth = synthTime(ROOT, runs);
-  figures.push({ name: 'cdk synth (sample app, cold)', value: secs(synth.median), goal: '< 5 s', met: synth.median < 5000 });
-  const unit = unitSuiteTime(runs);
-  figures.push({ name: 'unit suite (jest)', value: secs(unit.median), goal: '< 20 s', met: unit.median < 20000 });
-
-  console.log(`\nBenchmarks (${quick ? 'quick, 1 run' : `median of ${runs} runs`})\n`);
-  const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) {
-    console.log(`${f.name.padEnd(width)}  ${f.value.padStart(10)}  goal ${f.goal.padEnd(8)} ${f.met ? 'met' : 'MISSED'}`);
+/** Runs one figure; on failure records why and returns undefined. */
+async function attempt<T>(section: string, what: string, fn: () => T | Promise<T>): Promise<T | undefined> {
+  process.stderr.write(`[${section}/6 ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${what}\n`);
+  try {
+    return await fn();
+  } catch (error) {
+    errors[section] = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    process.stderr.write(`  not measured: ${errors[section]}\n`);
+    return undefined;
   }
 }
 
-main();
+/** Bytes SNS and SQS carry for one event: the body and the `type` attribute. */
+function meanEventBytes(events: number, subjects: number): number {
+  const { entries } = benchScenario(events, subjects);
+  return entries.reduce((n, e) => n + Buffer.byteLength(e.body) + 'type'.length + 'String'.length + e.type.length, 0) / entries.length;
+}
+
+async function main(): Promise<void> {
+  for (const name of ['event-log', 'state-projector']) {
+    if (!fs.existsSync(path.join(ROOT, 'assets', name, 'index.js'))) {
+      throw new Error(`assets/${name}/index.js is missing: run \`npm run build:lambda\` (npm ci runs it)`);
+    }
+  }
+  const startedAt = new Date();
+  const loadStart = os.loadavg()[0];
+  const n = plan.events.toLocaleString('en-US');
+
+  const synth = await attempt('1', `cdk synth, sample app and baseline, ${plan.rounds} round(s)`, () => synthComparison(plan.rounds));
+  try {
+    const tests = await attempt('2', `unit suite and baseline snapshot test, ${plan.rounds} round(s)`, () => testComparison(plan.rounds));
+    const handlers = await attempt('3', `handlers on dynalite, ${n} events in ${plan.slices} slices`, () => handlerThroughput(plan));
+    const cold = await attempt('4', `cold start, ${plan.coldIterations} loads of each bundle`, () => coldStart(plan.coldIterations));
+    const e2e = await attempt('5', `local end-to-end run, ${plan.e2eEvents.toLocaleString('en-US')} events`, () =>
+      runLocalEndToEnd({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly }),
+    );
+    const eventBytes = meanEventBytes(plan.events, plan.subjects);
+    const cost = await attempt('6', 'cost model', () => {
+      if (!handlers) throw new Error('it needs the handler figures (3)');
+      return costLines(handlers, e2e, eventBytes);
+    });
+
+    const results: BenchResults = {
+      quick,
+      startedAt,
+      seconds: (performance.now() - started) / 1000,
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadStart, loadEnd: os.loadavg()[0] },
+      plan,
+      synth: synth && { sample: synth.sample, baseline: synth.baseline },
+      tests,
+      handlers,
+      coldStart: cold,
+      e2e,
+      cost,
+      eventBytes,
+      errors,
+    };
+    console.log(`\nBenchmarks (${quick ? 'quick: 1 round, 1,000 events' : `full: medians of ${plan.rounds} rounds, 10,000 events`}), ${results.seconds.toFixed(0)} s\n`);
+    console.log(formatRows(rows(results)));
+    if (quick) {
+      console.log('\nQuick run: docs/benchmarks.md is left as it is (a full run rewrites it).');
+    } else {
+      const written = writeReport(results);
+      console.log(`\nWrote ${path.relative(ROOT, written.markdown)} and ${path.relative(ROOT, written.chart)}`);
+    }
+    const wrong = handlers?.some((h) => !h.verified || h.failedRecords > 0);
+    if (Object.keys(errors).length > 0 || wrong) process.exitCode = 1;
+  } finally {
+    if (synth) fs.rmSync(path.dirname(synth.assembly), { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

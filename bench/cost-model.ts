@@ -1,0 +1,92 @@
+/**
+ * Figure 6: cost per million events, from request counts per event. Pure:
+ * the counts come from the measurements (bench/cost-lines.ts), the prices
+ * from bench/prices.ts.
+ */
+import { PRICES, type Prices } from './prices';
+
+const KB64 = 64 * 1024;
+const GB = 1024 ** 3;
+const MILLION = 1_000_000;
+
+export interface QueueUse {
+  readonly fifo: boolean;
+  /** SendMessage requests per event: SNS delivering the event to the queue. */
+  readonly sendsPerEvent: number;
+  /** ReceiveMessage requests per event (the Lambda poller's). */
+  readonly receivesPerEvent: number;
+  /** DeleteMessageBatch requests per event (the Lambda poller's). */
+  readonly deletesPerEvent: number;
+}
+
+export interface FunctionUse {
+  readonly invocationsPerEvent: number;
+  /** Billed duration of one invocation, before rounding up to the ms. */
+  readonly msPerInvocation: number;
+  readonly memoryMb: number;
+  readonly architecture: 'arm64' | 'x86_64';
+}
+
+/** What one event costs to carry through a pipeline, in requests and units. */
+export interface PipelineUse {
+  readonly name: string;
+  /** Bytes of one event's message body and attributes. */
+  readonly eventBytes: number;
+  /** SNS Publish or PublishBatch requests per event (before 64 KB chunking). */
+  readonly publishRequestsPerEvent: number;
+  /** Subscriptions each event is delivered to. */
+  readonly deliveriesPerEvent: number;
+  readonly queues: readonly QueueUse[];
+  readonly functions: readonly FunctionUse[];
+  /** DynamoDB write request units per event, all tables and indexes. */
+  readonly writeUnitsPerEvent: number;
+}
+
+export interface CostPerMillion {
+  readonly name: string;
+  readonly sns: number;
+  readonly sqs: number;
+  readonly lambda: number;
+  readonly dynamodb: number;
+  readonly total: number;
+}
+
+/** 64 KB chunks of a request carrying `bytes`: SNS and SQS bill each chunk as one request. */
+export function chunks(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / KB64));
+}
+
+/** Bytes one batch request carries: the events of 1 / requestsPerEvent of them, 10 at most. */
+function batchBytes(eventBytes: number, requestsPerEvent: number): number {
+  return eventBytes * Math.min(10, 1 / Math.max(requestsPerEvent, 1e-9));
+}
+
+/** USD per million events. */
+export function costPerMillion(use: PipelineUse, prices: Prices = PRICES): CostPerMillion {
+  const perMillion = (requestsPerEvent: number, usdPerMillion: number) => requestsPerEvent * usdPerMillion;
+  const gbPerMillion = (use.eventBytes * MILLION) / GB;
+
+  const sns =
+    perMillion(use.publishRequestsPerEvent * chunks(batchBytes(use.eventBytes, use.publishRequestsPerEvent)), prices.snsFifoPublish.usd) +
+    gbPerMillion * prices.snsFifoPublishPayload.usd +
+    perMillion(use.deliveriesPerEvent, prices.snsFifoDelivery.usd) +
+    use.deliveriesPerEvent * gbPerMillion * prices.snsFifoDeliveryPayload.usd;
+
+  const sqs = use.queues.reduce((sum, q) => {
+    const price = q.fifo ? prices.sqsFifo.usd : prices.sqsStandard.usd;
+    const requests =
+      q.sendsPerEvent * chunks(use.eventBytes) +
+      q.receivesPerEvent * chunks(batchBytes(use.eventBytes, q.receivesPerEvent)) +
+      q.deletesPerEvent;
+    return sum + perMillion(requests, price);
+  }, 0);
+
+  const lambda = use.functions.reduce((sum, f) => {
+    const gbSecondPrice = f.architecture === 'arm64' ? prices.lambdaArmGbSecond.usd : prices.lambdaX86GbSecond.usd;
+    const gbSeconds = f.invocationsPerEvent * MILLION * (Math.ceil(f.msPerInvocation) / 1000) * (f.memoryMb / 1024);
+    return sum + perMillion(f.invocationsPerEvent, prices.lambdaRequests.usd) + gbSeconds * gbSecondPrice;
+  }, 0);
+
+  const dynamodb = perMillion(use.writeUnitsPerEvent, prices.dynamodbWriteUnit.usd);
+  return { name: use.name, sns, sqs, lambda, dynamodb, total: sns + sqs + lambda + dynamodb };
+}
