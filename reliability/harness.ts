@@ -1,0 +1,125 @@
+/**
+ * The local pipeline set up for fault injection: the functions reach dynalite through the fault
+ * proxy, each execution environment loads the crash hook, every invocation is observed, and what
+ * was published is kept, so the conservation check can run at any time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesize } from '../local/cloud-assembly';
+import { LocalPipeline } from '../local/pipeline';
+import { type ConservationReport, type DeadLetter, type Observations, checkConservation, scopeTo } from './conservation';
+import { FaultProxy } from './fault-proxy';
+import { type PublishOutcome, type PublishedMessage, publishMessages } from './ledger';
+import { InvocationObserver } from './observer';
+import { drainDeadLetters, pipelineTables, scanTable } from './read-outcome';
+
+export const CRASH_HOOK = join(__dirname, 'runtime', 'crash-hook.cjs');
+
+export interface HarnessOptions {
+  /** Project root: cdk.json, bin/app.ts, node_modules and assets/. */
+  readonly projectDir: string;
+  /** A cloud assembly to run as it is. @default the app, synthesized into a temporary directory */
+  readonly cdkOut?: string;
+  /** @default 0.01 */
+  readonly timeScale?: number;
+  /** Concurrent batches per event source mapping. @default 4 */
+  readonly concurrency?: number;
+  /** Seeds the fault schedule. @default 1 */
+  readonly seed?: number;
+  /** dynalite keeps its tables on disk, so it can be restarted. @default false */
+  readonly dynamodbOnDisk?: boolean;
+  /** Keep every invocation (which records, which failed). @default false */
+  readonly keepInvocations?: boolean;
+}
+
+export class Harness {
+  /** Everything published so far, in the order SNS accepted it. */
+  public readonly published: PublishedMessage[] = [];
+  public readonly publishFailures: PublishOutcome['failed'] = [];
+  /** Everything drained from the dead-letter queues so far. */
+  public readonly deadLetters: DeadLetter[] = [];
+
+  private constructor(
+    public readonly pipeline: LocalPipeline,
+    public readonly proxy: FaultProxy,
+    public readonly observer: InvocationObserver,
+    public readonly topicArn: string,
+    private readonly workDir: string,
+  ) {}
+
+  static async start(options: HarnessOptions): Promise<Harness> {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const workDir = mkdtempSync(join(tmpdir(), 'reliability-'));
+    let proxy: FaultProxy | undefined;
+    try {
+      const cdkOut = options.cdkOut ?? join(workDir, 'cdk.out');
+      if (!options.cdkOut) await synthesize(options.projectDir, cdkOut);
+      const pipeline = await LocalPipeline.start({
+        projectDir: options.projectDir,
+        cdkOut,
+        synth: false,
+        timeScale: options.timeScale ?? 0.01,
+        concurrency: options.concurrency,
+        logDir: join(workDir, 'logs'),
+        dynamodbPath: options.dynamodbOnDisk ? join(workDir, 'dynamodb') : undefined,
+        functionDynamodbEndpoint: async (target) => {
+          proxy = await FaultProxy.start({ target, seed: options.seed ?? 1 });
+          return proxy.endpoint;
+        },
+        functionPreload: [CRASH_HOOK],
+      });
+      const topic = pipeline.plan.topics.find((t) => pipeline.plan.subscriptions.some((s) => s.topic === t.logicalId));
+      if (!topic?.fifo) {
+        await pipeline.stop();
+        throw new Error('the stack has no FIFO topic with an SQS subscription');
+      }
+      return new Harness(pipeline, proxy!, new InvocationObserver(pipeline, options.keepInvocations), topic.arn, workDir);
+    } catch (error) {
+      await proxy?.stop();
+      rmSync(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Publishes, and keeps what SNS accepted. */
+  async publish(messages: readonly PublishedMessage[]): Promise<PublishOutcome> {
+    const outcome = await publishMessages(this.pipeline.clients.sns, this.topicArn, messages);
+    this.published.push(...outcome.published);
+    this.publishFailures.push(...outcome.failed);
+    return outcome;
+  }
+
+  /** Waits until every queue is drained; throws after timeoutMs. */
+  async drain(timeoutMs = 120_000): Promise<void> {
+    if (!(await this.pipeline.waitForDrain(timeoutMs))) {
+      throw new Error(`the queues did not drain within ${timeoutMs / 1000} s`);
+    }
+  }
+
+  /** Scans the tables, drains the dead-letter queues and gathers what the proxy and observer saw. */
+  async observe(): Promise<Observations> {
+    const tables = pipelineTables(this.pipeline);
+    const [events, states] = await Promise.all([scanTable(this.pipeline, tables.events), scanTable(this.pipeline, tables.state)]);
+    this.deadLetters.push(...(await drainDeadLetters(this.pipeline)));
+    return {
+      events,
+      states,
+      deadLetters: this.deadLetters,
+      acknowledged: this.observer.acknowledged,
+      writes: this.proxy.writes,
+    };
+  }
+
+  /** The conservation check, over everything or over the subjects and messages of `published`. */
+  async check(published?: readonly PublishedMessage[]): Promise<ConservationReport> {
+    const seen = await this.observe();
+    return published ? checkConservation(published, scopeTo(seen, published)) : checkConservation(this.published, seen);
+  }
+
+  async stop(): Promise<void> {
+    await this.pipeline.stop();
+    await this.proxy.stop();
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
