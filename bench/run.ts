@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { benchPublish } from '../cli/bench-publish';
 import { coldStart } from './cold-start';
 import { costLines } from './cost-lines';
 import { runLocalEndToEnd } from './end-to-end';
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
     const e2e = await attempt('5', `local end-to-end run, ${plan.e2eEvents.toLocaleString('en-US')} events`, () =>
       runLocalEndToEnd({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly }),
     );
+    const cliPublish = await attempt('5', `CLI publish of ${plan.e2eEvents.toLocaleString('en-US')} events to the local run`, () =>
+      benchPublish({ events: plan.e2eEvents }),
+    );
     const eventBytes = meanEventBytes(plan.events, plan.subjects);
     const cost = await attempt('6', 'cost model', () => {
       if (!handlers) throw new Error('it needs the handler figures (3)');
@@ -88,6 +92,15 @@ async function main(): Promise<void> {
     };
     console.log(`\nBenchmarks (${quick ? 'quick: 1 round, 1,000 events' : `full: medians of ${plan.rounds} rounds, 10,000 events`}), ${results.seconds.toFixed(0)} s\n`);
     console.log(formatRows(rows(results)));
+    if (cliPublish) {
+      const met = cliPublish.snsRequests <= cliPublish.targetCalls ? 'met' : 'MISSED';
+      console.log(
+        `\nCLI publish to the local run (event-pipeline publish --local), ${cliPublish.events.toLocaleString('en-US')} events: ` +
+          `${cliPublish.eventsPerSecond.toLocaleString('en-US')} events/s, ${cliPublish.snsRequests} SNS calls ` +
+          `(goal ≤ ${cliPublish.targetCalls}: ${met})`,
+      );
+      if (cliPublish.snsRequests > cliPublish.targetCalls) process.exitCode = 1;
+    }
     if (quick) {
       console.log('\nQuick run: docs/benchmarks.md is left as it is (a full run rewrites it).');
     } else {
