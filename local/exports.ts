@@ -2,19 +2,12 @@
  * The endpoints and resource names a running local stack exposes, as environment variables for
  * the AWS CLI, an SDK or the project's publisher.
  */
+import { envName } from '../cli/resources';
 import type { Emulators } from './emulators';
 import type { StackPlan } from './template';
 
-/** `EventsTableName` -> `EVENTS_TABLE_NAME`; a trailing CDK hash (8 hex digits) is dropped. */
-export function envName(logicalId: string): string {
-  return logicalId
-    .replace(/[0-9A-F]{8}$/, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '')
-    .toUpperCase();
-}
+/** `EventsTableName` -> `EVENTS_TABLE_NAME`: the CLI's naming, so the CLI reads what the local run writes. */
+export { envName } from '../cli/resources';
 
 /** Variables in a stable order: endpoints, region, topic, then tables and queues. */
 export function exportedVariables(plan: StackPlan, emulators: Emulators): Record<string, string> {

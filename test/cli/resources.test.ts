@@ -4,7 +4,6 @@ import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/clie
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { envName, fromVariables } from '../../cli/resources';
-import { envName as localEnvName } from '../../local/exports';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
 
 const cloudformation = mockClient(CloudFormationClient);
@@ -40,12 +39,6 @@ describe('resources', () => {
       queueUrl: STACK_OUTPUTS[3].OutputValue,
       deadLetterQueueUrl: STACK_OUTPUTS[4].OutputValue,
     });
-  });
-
-  test('converts output ids exactly as local/exports does', () => {
-    for (const id of [...STACK_OUTPUTS.map((o) => o.OutputKey), 'PipelineEventLogDeadLetterQueueUrl0C1D2E3F', 'SQSQueueURL']) {
-      expect(envName(id)).toBe(localEnvName(id));
-    }
   });
 
   test('finds a deployed stack through DescribeStacks', async () => {
