@@ -47,51 +47,56 @@ export class ConsumerAlarms extends Construct {
     const period = Duration.minutes(1);
     const maxAge = props.maxMessageAge ?? Duration.minutes(5);
 
-    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
-      alarmDescription: 'Messages are waiting in the dead-letter queue: inspect and redrive them.',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const oldestMessageAge = new cloudwatch.Alarm(this, 'OldestMessageAge', {
-      alarmDescription: `The oldest message in the queue is older than ${maxAge.toHumanString()}: the consumer is falling behind.`,
-      metric: props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-      threshold: maxAge.toSeconds(),
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const functionErrors = new cloudwatch.Alarm(this, 'FunctionErrors', {
-      alarmDescription: 'The consumer function failed a whole batch.',
-      metric: props.function.metricErrors({ period, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const functionThrottles = new cloudwatch.Alarm(this, 'FunctionThrottles', {
-      alarmDescription: 'The consumer function is throttled: raise its concurrency or lower the event source maxConcurrency.',
-      metric: props.function.metricThrottles({ period, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    this.deadLetters = deadLetters;
-    this.oldestMessageAge = oldestMessageAge;
-    this.functionErrors = functionErrors;
-    this.functionThrottles = functionThrottles;
-    this.alarms = [deadLetters, oldestMessageAge, functionErrors, functionThrottles];
-
-    if (props.alarmTopic) {
-      const action = new actions.SnsAction(props.alarmTopic);
-      for (const alarm of [deadLetters, oldestMessageAge, functionErrors, functionThrottles]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
+    const action = props.alarmTopic && new actions.SnsAction(props.alarmTopic);
+    const alarm = (
+      alarmId: string,
+      alarmDescription: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods = 1,
+      comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      if (action) {
+        created.addAlarmAction(action);
+        created.addOkAction(action);
       }
-    }
+      return created;
+    };
+
+    this.deadLetters = alarm(
+      'DeadLetters',
+      'Messages are waiting in the dead-letter queue: inspect and redrive them.',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+    );
+    this.oldestMessageAge = alarm(
+      'OldestMessageAge',
+      `The oldest message in the queue is older than ${maxAge.toHumanString()}: the consumer is falling behind.`,
+      props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      maxAge.toSeconds(),
+      3,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    this.functionErrors = alarm(
+      'FunctionErrors',
+      'The consumer function failed an invocation (it threw, crashed or timed out): its whole batch is retried.',
+      props.function.metricErrors({ period, statistic: 'Sum' }),
+      1,
+    );
+    this.functionThrottles = alarm(
+      'FunctionThrottles',
+      'The consumer function is throttled: raise its concurrency or lower the event source maxConcurrency.',
+      props.function.metricThrottles({ period, statistic: 'Sum' }),
+      1,
+    );
+    this.alarms = [this.deadLetters, this.oldestMessageAge, this.functionErrors, this.functionThrottles];
   }
 }
