@@ -28,3 +28,21 @@ export function numberOption(values: Record<string, unknown>, name: string, min:
   }
   return value;
 }
+
+/**
+ * Runs a command's `main` as a process: its return value is the exit code; a
+ * UsageError prints the message and usage and exits 2; anything else exits 1.
+ */
+export function runAsCommand(main: (argv: readonly string[]) => Promise<number>, usage: string): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${error.message}\n\n${usage}`);
+        process.exit(2);
+      }
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -4,18 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { PipelineEvent } from '../lambda/shared/envelope';
 import type { CloudEvent } from '../local/scenario';
 
 /** The fields of a valid event that the tables must reflect. */
-export interface LedgerEvent {
-  readonly id: string;
-  readonly source: string;
-  readonly type: string;
-  readonly subject: string;
-  readonly sequence: number;
-  readonly time?: string;
-  readonly data?: unknown;
-}
+export type LedgerEvent = Omit<PipelineEvent, 'specversion'>;
 
 export interface PublishedMessage {
   readonly body: string;

@@ -5,7 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError, numberOption, parseOptions } from './args';
+import { UsageError, numberOption, parseOptions, runAsCommand } from './args';
 import { formatReport } from './format';
 import { Harness } from './harness';
 import { CI_SCALE, REPORT_SCALE, type ScenarioRow, type ScenarioScale, SCENARIOS, rowFailures, runScenarios } from './scenarios';
@@ -100,16 +100,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${error.message}\n\n${USAGE}`);
-        process.exit(2);
-      }
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsCommand(main, USAGE);

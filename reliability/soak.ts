@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError, numberOption, parseOptions } from './args';
+import { numberOption, parseOptions, runAsCommand } from './args';
 import type { FaultKind, FaultRule } from './fault-proxy';
 import { formatReport } from './format';
 import { Harness } from './harness';
@@ -162,16 +162,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${error.message}\n\n${USAGE}`);
-        process.exit(2);
-      }
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsCommand(main, USAGE);
