@@ -2,13 +2,19 @@
 // `port` when given (a restart keeps its port), else on a free one. dynalite keeps its tables in
 // LevelDB under `path` when given, else in memory.
 // The parent sends 'stop'; the thread answers 'stopped' once the server is closed.
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { receiveFifoLikeSqs } from './fauxqs-fifo.cjs';
 
 const { kind, region, port = 0, path } = workerData;
 
 async function startFauxqs() {
-  const { buildApp } = await import('fauxqs');
+  const entry = import.meta.resolve('fauxqs');
+  const { buildApp } = await import(entry);
+  // The queue class is not exported; the same module instance is reached by its file URL.
+  const { SqsQueue } = await import(new URL('./sqs/sqsStore.js', entry).href);
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', entry), 'utf8'));
+  receiveFifoLikeSqs(SqsQueue, version);
   // startFauxqs() listens on 0.0.0.0; buildApp + listen lets us bind loopback only.
   const app = buildApp({ logger: false, defaultRegion: region });
   await app.listen({ port, host: '127.0.0.1' });
