@@ -14,6 +14,8 @@ export interface CliOptions {
   readonly concurrency?: number;
   readonly drainTimeoutSeconds: number;
   readonly json?: string;
+  /** Where `--keep` writes the endpoints and names as JSON. @default <project>/.local/endpoints.json */
+  readonly endpointsFile?: string;
 }
 
 export class UsageError extends Error {
@@ -38,9 +40,11 @@ Options:
   --cdk-out DIR       cloud assembly to read (default cdk.out)
   --no-synth          read DIR as it is instead of synthesizing bin/app.ts into it first
   --stack NAME        stack to run when the assembly has several
-  --concurrency N     concurrent batches per event source mapping (default 4)
+  --concurrency N     concurrent batches per event source mapping (default: the cores, 2 to 4)
   --timeout S         give up waiting for the queues to drain after S seconds (default 120)
   --json FILE         also write the summary as JSON to FILE
+  --endpoints-file F  where --keep writes the endpoints and names as JSON
+                      (default .local/endpoints.json); give each of several runs its own
   --help              show this help
 `;
 
@@ -64,7 +68,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--concurrency': ['concurrency', true, 1],
     '--timeout': ['drainTimeoutSeconds', false, Number.MIN_VALUE],
   };
-  const strings: Record<string, string> = { '--cdk-out': 'cdkOut', '--stack': 'stack', '--json': 'json' };
+  const strings: Record<string, string> = {
+    '--cdk-out': 'cdkOut',
+    '--stack': 'stack',
+    '--json': 'json',
+    '--endpoints-file': 'endpointsFile',
+  };
   const flags: Record<string, [string, boolean]> = {
     '--keep': ['keep', true],
     '--quiet': ['quiet', true],

@@ -3,7 +3,7 @@
  * prints a summary. See docs/local-run.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type CliOptions, USAGE, UsageError, parseArgs } from './args';
 import { runDemo } from './demo-run';
 import { exportLines, exportedVariables } from './exports';
@@ -60,7 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!options.keep) return ok ? 0 : 1;
 
     const vars = exportedVariables(pipeline.plan, pipeline.emulators);
-    const file = join(PROJECT_DIR, '.local', 'endpoints.json');
+    const file = options.endpointsFile ? resolve(options.endpointsFile) : resolve(PROJECT_DIR, '.local', 'endpoints.json');
     writeJson(file, vars);
     process.stdout.write(`\n${exportLines(vars).join('\n')}\n`);
     info(`\nThe same values are in ${file}. Everything keeps running until Ctrl-C.`);

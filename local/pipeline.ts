@@ -3,6 +3,7 @@
  * stack's resources, and runs each function behind its SQS event source mappings.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalClients, createClients } from './clients';
 import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
@@ -27,7 +28,10 @@ export interface PipelineOptions {
   readonly stackName?: string;
   /** Multiplies visibility timeouts, batching windows and function timeouts. @default 1 */
   readonly timeScale?: number;
-  /** Concurrent batches per event source mapping. @default 4 */
+  /**
+   * Concurrent batches per event source mapping, each with its own execution environment.
+   * @default defaultConcurrency(): the machine's cores, between 2 and 4
+   */
   readonly concurrency?: number;
   /** Where function logs are written. @default <projectDir>/.local/logs */
   readonly logDir?: string;
@@ -49,7 +53,15 @@ export interface PipelineOptions {
   readonly functionPreload?: readonly string[];
 }
 
-const DEFAULT_CONCURRENCY = 4;
+/**
+ * Concurrent batches per event source mapping when none is given: one per core, at least 2 and at
+ * most 4. Every environment is a thread with its own V8 heap that compiles the SDK and the handler
+ * afresh; more environments than cores only add compilation and garbage collection, and the
+ * emulators share the same cores.
+ */
+export function defaultConcurrency(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(2, cores));
+}
 
 export interface QueueDepth {
   readonly visible: number;
@@ -98,7 +110,7 @@ export class LocalPipeline {
         dynamodbEndpoint: await options.functionDynamodbEndpoint?.(emulators.dynamodbEndpoint),
         preload: options.functionPreload,
       };
-      const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+      const concurrency = options.concurrency ?? defaultConcurrency();
       const lanes = new Map<EventSourcePlan, number>();
       for (const mapping of plan.eventSources) {
         const fn = plan.functions.find((f) => f.logicalId === mapping.function)!;

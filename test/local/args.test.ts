@@ -12,6 +12,10 @@ describe('parseArgs', () => {
     expect(options).toMatchObject({ events: 200, subjects: 20, timeScale: 0.01, keep: true, quiet: true, synth: false, cdkOut: 'out' });
   });
 
+  test('--endpoints-file names where --keep writes the endpoints', () => {
+    expect(parseArgs(['--keep', '--endpoints-file', 'run-2.json']).endpointsFile).toBe('run-2.json');
+  });
+
   test.each([
     [['--events', '0'], /--events must be a whole number >= 1 \(got 0\)/],
     [['--events', '1.5'], /--events must be a whole number/],
