@@ -10,6 +10,7 @@ import * as path from 'path';
 import { runDemo } from '../local/demo-run';
 import { LocalPipeline } from '../local/pipeline';
 import { generateScenario } from '../local/scenario';
+import type { PublishBatchEntry } from '../local/sns-wire';
 import { countsSince, startDynamoDbCounter, type DynamoDbCounter } from './dynamodb-counter';
 
 const ROOT = path.join(__dirname, '..');
@@ -86,24 +87,17 @@ export async function runLocalEndToEnd(options: { events: number; subjects: numb
   }
   let publishCalls = 0;
   let publishChunks = 0;
-  pipeline.clients.sns.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'PublishBatchCommand') {
-        const input = args.input as { PublishBatchRequestEntries?: { Message?: string; MessageAttributes?: object }[] };
-        const bytes = (input.PublishBatchRequestEntries ?? []).reduce(
-          (n, e) => n + Buffer.byteLength(e.Message ?? '') + Buffer.byteLength(JSON.stringify(e.MessageAttributes ?? {})),
-          0,
-        );
-        publishCalls++;
-        publishChunks += Math.max(1, Math.ceil(bytes / 65_536));
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchPublishCounter' },
-  );
+  const countPublish = (entries: readonly PublishBatchEntry[]) => {
+    const bytes = entries.reduce(
+      (n, e) => n + Buffer.byteLength(e.Message) + Buffer.byteLength(JSON.stringify(e.MessageAttributes ?? {})),
+      0,
+    );
+    publishCalls++;
+    publishChunks += Math.max(1, Math.ceil(bytes / 65_536));
+  };
   try {
     const before = await counter?.counts();
-    const summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 600_000 });
+    const summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 600_000, onPublishBatch: countPublish });
     const after = await counter?.counts();
     const queues = pipeline.sources.map((s, i): QueueFigures => {
       const { stats } = s.poller;

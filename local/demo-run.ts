@@ -6,12 +6,15 @@ import type { LocalPipeline } from './pipeline';
 import { Progress } from './progress';
 import { publishEntries } from './publisher';
 import type { Scenario } from './scenario';
+import { type PublishBatchEntry, SnsWire } from './sns-wire';
 import { type RunSummary, collectSummary } from './summary';
 
 export interface DemoRunOptions {
   /** Give up waiting for the queues after this long. */
   readonly drainTimeoutMs: number;
   readonly progress?: Progress;
+  /** Called with each PublishBatch call's entries, before the call. */
+  readonly onPublishBatch?: (entries: readonly PublishBatchEntry[]) => void;
 }
 
 export class DemoRunError extends Error {
@@ -25,12 +28,14 @@ export async function runDemo(pipeline: LocalPipeline, scenario: Scenario, optio
   const tick = () => options.progress?.update(progressState(pipeline, scenario, published));
   const ticker = setInterval(tick, 100);
   try {
+    const sns = new SnsWire(pipeline.emulators.snsSqsEndpoint, pipeline.plan.region);
     const publish = await publishEntries(scenario.entries, {
-      sns: pipeline.clients.sns,
+      sns,
       topicArn: topic.arn,
       fifo: topic.fifo,
       onPublished: (n) => (published = n),
-    });
+      onBatch: options.onPublishBatch,
+    }).finally(() => sns.destroy());
     const drained = await pipeline.waitForDrain(options.drainTimeoutMs);
     const drainedAt = Date.now();
     tick();

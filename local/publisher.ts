@@ -2,16 +2,18 @@
  * Publishes scenario entries with SNS PublishBatch, 10 per call. Entries are sharded by subject
  * over a few concurrent lanes, so each subject's messages keep their order.
  */
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { PublishEntry } from './scenario';
+import type { PublishBatchEntry, SnsWire } from './sns-wire';
 
 export interface PublishOptions {
-  readonly sns: SNSClient;
+  readonly sns: SnsWire;
   readonly topicArn: string;
   readonly fifo: boolean;
   /** Concurrent PublishBatch calls. @default 4 */
   readonly lanes?: number;
   readonly onPublished?: (count: number) => void;
+  /** Called with each PublishBatch call's entries, before the call. */
+  readonly onBatch?: (entries: readonly PublishBatchEntry[]) => void;
 }
 
 export interface PublishResult {
@@ -34,19 +36,18 @@ export async function publishEntries(entries: readonly PublishEntry[], options: 
     lanes.map(async (lane) => {
       for (let i = 0; i < lane.length; i += BATCH) {
         const batch = lane.slice(i, i + BATCH);
-        const out = await options.sns.send(
-          new PublishBatchCommand({
-            TopicArn: options.topicArn,
-            PublishBatchRequestEntries: batch.map((entry, n) => ({
-              Id: String(n),
-              Message: entry.body,
-              MessageAttributes: { type: { DataType: 'String', StringValue: entry.type } },
-              ...(options.fifo ? { MessageGroupId: entry.subject, MessageDeduplicationId: entry.id } : {}),
-            })),
+        const request = batch.map(
+          (entry, n): PublishBatchEntry => ({
+            Id: String(n),
+            Message: entry.body,
+            MessageAttributes: { type: { DataType: 'String', StringValue: entry.type } },
+            ...(options.fifo ? { MessageGroupId: entry.subject, MessageDeduplicationId: entry.id } : {}),
           }),
         );
-        for (const f of out.Failed ?? []) failed.push({ id: batch[Number(f.Id)].id, code: f.Code, message: f.Message });
-        published += out.Successful?.length ?? 0;
+        options.onBatch?.(request);
+        const out = await options.sns.publishBatch(options.topicArn, request);
+        for (const f of out.failed) failed.push({ id: batch[Number(f.Id)].id, code: f.Code, message: f.Message });
+        published += out.successful;
         options.onPublished?.(published);
       }
     }),
