@@ -138,7 +138,7 @@ export function endToEndSection(r: BenchResults): string[] {
       .map(([action, n]) => `${action} ${n} (${f3(n / e2e.events)} per event)`)
       .join(', ')}; write units of the items written (the events table's index adds as many) ${Object.entries(e2e.dynamodbWriteUnits)
       .map(([table, n]) => `${table} ${n}`)
-      .join(', ')}. (fauxqs hands a FIFO receive one message per group, so state writes are not compacted here.)`,
+      .join(', ')}. FIFO receives hand out runs of one message group, as on SQS (docs/local-run.md, "FIFO receives"), so the state projector writes once per subject per batch.`,
   ];
 }
 

@@ -85,17 +85,26 @@ export class QueuePoller {
     await Promise.all(this.lanes);
   }
 
+  /**
+   * Receive, invoke, delete, over and over. The delete of one batch runs while the lane receives
+   * the next, as Lambda's pollers do: the deleted messages are in flight meanwhile, so none of them
+   * is handed out again, and on a FIFO queue their message group stays held until the delete lands.
+   */
   private async lane(): Promise<void> {
+    let deleting: Promise<void> = Promise.resolve();
     while (!this.stopped) {
       try {
         const batch = await this.collectBatch();
-        if (batch.length > 0) await this.process(batch);
+        await deleting;
+        deleting = Promise.resolve();
+        if (batch.length > 0) deleting = (await this.process(batch)).deleted;
       } catch (error) {
         if (this.stopped) return;
         process.emitWarning(`poller ${this.options.queueUrl}: ${(error as Error).message}`);
         await sleep(100);
       }
     }
+    await deleting;
   }
 
   private async collectBatch(): Promise<{ message: Message; receivedAt: number }[]> {
@@ -140,9 +149,11 @@ export class QueuePoller {
     return messages.map((message) => ({ message, receivedAt }));
   }
 
-  private async process(batch: { message: Message; receivedAt: number }[]): Promise<void> {
+  /** Invokes the function with the batch; resolves once it returned, with the delete under way. */
+  private async process(batch: { message: Message; receivedAt: number }[]): Promise<{ deleted: Promise<void> }> {
     const { host, queueArn, region, fifo, reportBatchItemFailures } = this.options;
     this.busyLanes++;
+    let deleted: Promise<void> | undefined;
     try {
       const records = batch.map(({ message }) => toRecord(message, queueArn, region, fifo));
       records.forEach((r) => this.stats.messageIds.add(r.messageId));
@@ -159,9 +170,15 @@ export class QueuePoller {
       if (succeeded.length > 0) this.stats.lastSuccessAt = completedAt;
       this.stats.failedAttempts += failed.size;
       this.scheduleRelease(batch.filter(({ message }) => failed.has(message.MessageId ?? '')));
-      await this.delete(succeeded);
+      // The lane stays busy until the delete has landed, so a drain never ends before it.
+      deleted = this.delete(succeeded)
+        .catch((error: Error) => {
+          if (!this.stopped) process.emitWarning(`poller ${this.options.queueUrl}: deleting: ${error.message}`);
+        })
+        .finally(() => this.busyLanes--);
+      return { deleted };
     } finally {
-      this.busyLanes--;
+      if (!deleted) this.busyLanes--;
     }
   }
 
