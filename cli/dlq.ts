@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { MalformedEventError, parseEvent } from '../lambda/shared/envelope';
+import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
 import { BIN, type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { EXIT, explain } from './errors';
 import { type CliIO, count, plural, table, writeJson } from './io';
@@ -25,8 +26,13 @@ export interface DeadLetter {
   readonly type?: string;
   /** Why it failed, when known. */
   readonly reason?: string;
-  /** `envelope`: the body re-validated with the envelope schema; `handler log`: the reason the local handler logged. */
-  readonly reasonSource?: 'envelope' | 'handler log';
+  /**
+   * `message attribute`: the `failure.reason` the handler attached when it sent the message here itself;
+   * `envelope`: the body re-validated with the envelope schema; `handler log`: the reason the local handler logged.
+   */
+  readonly reasonSource?: 'message attribute' | 'envelope' | 'handler log';
+  /** Its message id on the consumer's queue, when the handler sent it here itself: the key of the handler's log lines. */
+  readonly sourceMessageId?: string;
   readonly body: string;
 }
 
@@ -51,9 +57,11 @@ export const dlqInspectCommand: Command = {
   usage: 'dlq inspect [--queue NAME] [--max N] [--save DIR] (--stack NAME | --local)',
   description: [
     'Lists the messages in a consumer\'s dead-letter queue (every consumer\'s without --queue) with their receive',
-    'count and, when it can be known, why they failed: the body is re-validated with the envelope schema, which names',
-    'the field at fault; on the local run the reason the handler logged is used too. On AWS a valid body failed for',
-    'another reason: see the consumer\'s CloudWatch Logs for the message id.',
+    'count and, when it can be known, why they failed: the failure.reason message attribute of a message the handler',
+    'dead-lettered itself (a malformed event); otherwise the body is re-validated with the envelope schema, which names',
+    'the field at fault, and on the local run the reason the handler logged is used too. A valid body without',
+    'failure.reason reached the DLQ after maxReceiveCount receives: on AWS, see the consumer\'s CloudWatch Logs for',
+    'the message id.',
     '',
     'Messages are not consumed: each is received with a short hold (--hold) so that one pass sees it once, and made',
     'visible again as soon as the pass ends (also on Ctrl-C). Receiving counts as a receive (ApproximateReceiveCount',
@@ -133,7 +141,9 @@ export async function inspectConsumer(
     notes.push(`${plural(notReleased, 'message')} could not be made visible at once: they come back within ${options.holdSeconds} s.`);
   }
   if (target.kind === 'aws' && letters.some((l) => l.reason === undefined)) {
-    notes.push('A message with a valid body failed for another reason: search the consumer\'s CloudWatch Logs for its message id (field messageId).');
+    notes.push(
+      'A message with a valid body and no failure.reason attribute failed for another reason (it reached the DLQ after maxReceiveCount receives): search the consumer\'s CloudWatch Logs for its message id (field messageId).',
+    );
   }
   return { consumer: consumer.name, queueUrl, fifo, approximateMessages: visible, messages: letters, notShown, notes };
 }
@@ -162,21 +172,31 @@ export async function readWithoutConsuming(
   return { messages, notReleased };
 }
 
-/** What a dead-lettered message says about itself. */
+/**
+ * What a dead-lettered message says about itself. The reason is, in order of preference, the
+ * `failure.reason` attribute the handler attached, the envelope field at fault, or what the
+ * handler logged (`logged`, by message id; a message the handler sent here itself is looked up
+ * by its source message id too).
+ */
 export function describeDeadLetter(message: Message, logged: ReadonlyMap<string, string> = new Map()): DeadLetter {
   const messageId = message.MessageId ?? '';
   const body = message.Body ?? '';
   const a = message.Attributes ?? {};
+  const failure = (name: string) => message.MessageAttributes?.[name]?.StringValue || undefined;
   const sent = Number(a.SentTimestamp);
+  const sourceMessageId = failure(FAILURE_ATTRIBUTES.sourceMessageId);
   const base = {
     messageId,
     receiveCount: Number(a.ApproximateReceiveCount ?? 0),
     ...(Number.isFinite(sent) && sent > 0 ? { sentAt: new Date(sent).toISOString() } : {}),
     ...(a.MessageGroupId ? { messageGroupId: a.MessageGroupId } : {}),
     ...(a.MessageDeduplicationId ? { deduplicationId: a.MessageDeduplicationId } : {}),
+    ...(sourceMessageId ? { sourceMessageId } : {}),
     body,
   };
-  const fromLog = logged.get(messageId);
+  const attached = failure(FAILURE_ATTRIBUTES.reason);
+  const fromAttribute = attached ? { reason: attached, reasonSource: 'message attribute' as const } : undefined;
+  const fromLog = logged.get(messageId) ?? (sourceMessageId ? logged.get(sourceMessageId) : undefined);
   try {
     const event = parseEvent(body);
     return {
@@ -185,18 +205,18 @@ export function describeDeadLetter(message: Message, logged: ReadonlyMap<string,
       subject: event.subject,
       sequence: event.sequence,
       type: event.type,
-      ...(fromLog ? { reason: fromLog, reasonSource: 'handler log' as const } : {}),
+      ...(fromAttribute ?? (fromLog ? { reason: fromLog, reasonSource: 'handler log' as const } : {})),
     };
   } catch (error) {
     if (!(error instanceof MalformedEventError)) throw error;
     const json = safeJson(body);
+    const eventId = typeof json?.id === 'string' ? json.id : failure(FAILURE_ATTRIBUTES.eventId);
     return {
       ...base,
-      ...(typeof json?.id === 'string' ? { eventId: json.id } : {}),
+      ...(eventId !== undefined ? { eventId } : {}),
       ...(typeof json?.subject === 'string' ? { subject: json.subject } : {}),
       ...(typeof json?.type === 'string' ? { type: json.type } : {}),
-      reason: error.message,
-      reasonSource: 'envelope',
+      ...(fromAttribute ?? { reason: error.message, reasonSource: 'envelope' as const }),
     };
   }
 }

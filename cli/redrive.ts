@@ -15,6 +15,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
+import { FAILURE_ATTRIBUTE_PREFIX } from '../lambda/shared/failure-attributes';
 import { snsId } from '../publisher/prepare';
 import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { DEFAULT_HOLD_SECONDS } from './dlq';
@@ -67,7 +68,9 @@ export const redriveCommand: Command = {
     'has no move tasks, and with --edits or --copy, it copies: receive from the DLQ, send to the queue, and delete',
     'from the DLQ only once the send succeeded, so an interruption loses nothing (at worst a message is sent twice,',
     'which the consumers absorb). On a FIFO queue the copy keeps MessageGroupId and sends a new deduplication id,',
-    '`<original>:redrive:<n>`: resending the original id within 5 minutes would be dropped as a duplicate.',
+    '`<original>:redrive:<n>`: resending the original id within 5 minutes would be dropped as a duplicate. The copy',
+    'leaves out the failure.* message attributes the handler attached when it dead-lettered a message; a move task',
+    'keeps them, and a handler that dead-letters the message again replaces them.',
     '--valid-only implies --copy too: a move task cannot leave some messages behind.',
   ].join('\n'),
   options: {
@@ -291,6 +294,8 @@ function planCopy(
   }
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    // Why it failed last time (set by the handler that dead-lettered it) does not go back to the queue.
+    if (name.startsWith(FAILURE_ATTRIBUTE_PREFIX)) continue;
     attributes[name] = {
       DataType: value.DataType,
       ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),

@@ -76,15 +76,15 @@ export interface EventPipelineProps {
   readonly eventRetention?: Duration;
   /**
    * The event log consumer: the standard queue, writing every event to the
-   * events table. Give `code` to run your own handler; it gets `TABLE_NAME`
-   * and `EVENT_RETENTION_DAYS` in its environment.
+   * events table. Give `code` to run your own handler; it gets `TABLE_NAME`,
+   * `EVENT_RETENTION_DAYS` and `DEAD_LETTER_QUEUE_URL` in its environment.
    * @default - the default event log handler and settings
    */
   readonly eventLog?: ConsumerOptions;
   /**
    * The state projector consumer: the FIFO queue, keeping each subject's
    * latest state. Give `code` to run your own handler; it gets `TABLE_NAME`
-   * in its environment. Batch sizes are 1 to 10 (FIFO).
+   * and `DEAD_LETTER_QUEUE_URL` in its environment. Batch sizes are 1 to 10 (FIFO).
    * @default - the default state projector handler and settings
    */
   readonly stateProjector?: ConsumerOptions;

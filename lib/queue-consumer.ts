@@ -16,7 +16,8 @@ import { PropsValidator, seconds, topicKind } from './validation';
 export interface ConsumerOptions {
   /**
    * The handler's code. The function gets the same queue, dead-letter queue,
-   * grants and batch settings whatever code it runs.
+   * grants and batch settings whatever code it runs, including the URL of the
+   * dead-letter queue in `DEAD_LETTER_QUEUE_URL` and permission to send to it.
    * @default - the pipeline's default consumer (required for a QueueConsumer used alone)
    */
   readonly code?: lambda.Code;
@@ -31,8 +32,9 @@ export interface ConsumerOptions {
    */
   readonly runtime?: lambda.Runtime;
   /**
-   * Extra environment variables for the function. `TABLE_NAME` is always set
-   * when the consumer has a table.
+   * Extra environment variables for the function. `DEAD_LETTER_QUEUE_URL`
+   * (see `QueueConsumer.DEAD_LETTER_QUEUE_URL_ENV`) is always set, and
+   * `TABLE_NAME` when the consumer has a table.
    * @default - none
    */
   readonly environment?: { [key: string]: string };
@@ -121,7 +123,10 @@ export interface QueueConsumerProps extends ConsumerOptions {
    */
   readonly tableActions?: string[];
   /**
-   * The dead-letter queue. It must be of the same kind (FIFO or standard) as the queue.
+   * The dead-letter queue. It must be of the same kind (FIFO or standard) as the
+   * queue. The function may send to it (`sqs:SendMessage`, and
+   * `kms:GenerateDataKey` and `kms:Decrypt` on its key when the queue has one
+   * the construct knows of; grant the key of an imported queue yourself).
    * @default - a new queue of the same kind, keeping messages 14 days
    */
   readonly deadLetterQueue?: sqs.IQueue;
@@ -154,9 +159,21 @@ const DEFAULT_TIMEOUT = Duration.seconds(30);
  * function that consumes it with partial batch responses.
  */
 export class QueueConsumer extends Construct {
+  /**
+   * The environment variable that holds the URL of the dead-letter queue, set
+   * on every consumer's function, whatever code it runs. The default handlers
+   * send a record that can never succeed (a malformed event) there at once,
+   * with its reason in `failure.*` message attributes, instead of failing it
+   * until the queue's redrive policy moves it.
+   */
+  public static readonly DEAD_LETTER_QUEUE_URL_ENV = 'DEAD_LETTER_QUEUE_URL';
+
   /** The queue subscribed to the topic. */
   public readonly queue: sqs.IQueue;
-  /** Where messages go after `maxReceiveCount` failed receives: `props.deadLetterQueue` or a new queue. */
+  /**
+   * Where messages go after `maxReceiveCount` failed receives, and where the
+   * function sends records that can never succeed: `props.deadLetterQueue` or a new queue.
+   */
   public readonly deadLetterQueue: sqs.IQueue;
   /** The consuming function. */
   public readonly function: lambda.IFunction;
@@ -239,6 +256,7 @@ export class QueueConsumer extends Construct {
         POWERTOOLS_SERVICE_NAME: id,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...(props.table && { TABLE_NAME: props.table.tableName }),
+        [QueueConsumer.DEAD_LETTER_QUEUE_URL_ENV]: this.deadLetterQueue.queueUrl,
         ...props.environment,
       },
       description: `Consumes ${fifo ? 'the FIFO' : 'the standard'} queue of ${this.node.path}`,
@@ -249,6 +267,7 @@ export class QueueConsumer extends Construct {
     acknowledge(role, 'role');
     if (!props.runtime) acknowledge(fn, 'runtime');
     if (props.table) grantTable(fn, props.table, props.tableActions);
+    grantDeadLetter(fn, this.deadLetterQueue);
 
     this.eventSource = new SqsEventSource(queue, {
       batchSize,
@@ -353,6 +372,17 @@ function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: strin
     }),
   );
   table.encryptionKey?.grantEncryptDecrypt(fn);
+}
+
+/**
+ * Lets the function send to its dead-letter queue: `sqs:SendMessage`, which
+ * SendMessageBatch uses, and the two KMS actions a producer to an encrypted
+ * queue needs. Not `grantSendMessages`, which also grants `kms:ReEncrypt*`
+ * and `kms:GenerateDataKey*`, wildcard actions the function does not use.
+ */
+function grantDeadLetter(fn: lambda.Function, deadLetterQueue: sqs.IQueue): void {
+  deadLetterQueue.grant(fn, 'sqs:SendMessage');
+  deadLetterQueue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Captures what the handlers log. Every line goes to .local/logs/<function>.log; JSON records at
- * ERROR that carry a messageId (how the handlers report a failed record) are kept, so the summary
- * can say why a message was dead-lettered.
+ * ERROR that carry a messageId (how the handlers report a failed record, or one they sent to the
+ * dead-letter queue themselves, with `deadLettered: true`) are kept, so the summary can say why a
+ * message was dead-lettered.
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +12,15 @@ export interface FailureReason {
   readonly messageId: string;
   readonly reason: string;
   readonly eventId?: string;
+  /** The handler sent the message to the dead-letter queue itself. */
+  readonly deadLettered?: boolean;
 }
 
 export class FunctionLogs {
   /** Last failure reason logged for each SQS message id. */
   public readonly reasons = new Map<string, FailureReason>();
+  /** Message ids each function (by sink name) logged as sent to the dead-letter queue itself. */
+  public readonly deadLettered = new Map<string, Set<string>>();
   public lines = 0;
   public errorLines = 0;
   private readonly files: WriteStream[] = [];
@@ -56,6 +61,11 @@ export class FunctionLogs {
       messageId: record.messageId,
       reason: typeof reason === 'string' ? reason : JSON.stringify(reason),
       eventId: typeof record.eventId === 'string' ? record.eventId : undefined,
+      ...(record.deadLettered === true ? { deadLettered: true } : {}),
     });
+    if (record.deadLettered === true) {
+      const ids = this.deadLettered.get(functionName) ?? new Set<string>();
+      this.deadLettered.set(functionName, ids.add(record.messageId));
+    }
   }
 }

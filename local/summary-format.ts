@@ -38,7 +38,9 @@ export function formatSummary(s: RunSummary): string[] {
   for (const q of s.queues) {
     lines.push(
       `  ${q.queue}${q.fifo ? ' (FIFO)' : ''} -> ${q.function}`,
-      `    ${q.received} received, ${q.processed} processed, ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
+      `    ${q.received} received, ${q.processed} processed` +
+        `${q.deadLetteredByFunction ? ` (${q.deadLetteredByFunction} of them sent to the dead-letter queue by the function)` : ''},` +
+        ` ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
         ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average`,
       `    latency p50 ${ms(q.latencyMs.p50)}, p99 ${ms(q.latencyMs.p99)};` +
         ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}`,

@@ -4,6 +4,7 @@
  */
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
 import type { LocalPipeline } from './pipeline';
 import type { PublishResult } from './publisher';
 import type { Scenario } from './scenario';
@@ -13,6 +14,7 @@ import type { QueuePlan, SkippedResource } from './template';
 export interface DeadLetter {
   readonly messageId: string;
   readonly eventId?: string;
+  /** The `failure.reason` attribute the handler attached, else the reason it logged for the message. */
   readonly reason: string;
 }
 
@@ -22,8 +24,10 @@ export interface QueueSummary {
   readonly fifo: boolean;
   /** Distinct messages the event source received. */
   readonly received: number;
-  /** Messages deleted after the function processed them. */
+  /** Messages deleted after the function processed them, those it dead-lettered itself included. */
   readonly processed: number;
+  /** Messages the function sent to the dead-letter queue itself (a malformed event), as its logs say. */
+  readonly deadLetteredByFunction: number;
   readonly failedAttempts: number;
   readonly invocations: number;
   readonly meanBatchSize: number;
@@ -117,6 +121,7 @@ async function queueSummary(pipeline: LocalPipeline, source: LocalPipeline['sour
     fifo: source.queue.fifo,
     received: stats.messageIds.size,
     processed: stats.deleted,
+    deadLetteredByFunction: pipeline.logs.deadLettered.get(source.fn.logicalId)?.size ?? 0,
     failedAttempts: stats.failedAttempts,
     invocations: stats.batches,
     meanBatchSize: stats.batches ? stats.received / stats.batches : 0,
@@ -136,7 +141,12 @@ async function deadLetters(pipeline: LocalPipeline, queue: QueuePlan): Promise<Q
   const seen: Message[] = [];
   while (seen.length < messages) {
     const { Messages = [] } = await pipeline.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 30,
+        MessageAttributeNames: [FAILURE_ATTRIBUTES.reason, FAILURE_ATTRIBUTES.eventId, FAILURE_ATTRIBUTES.sourceMessageId],
+      }),
     );
     if (Messages.length === 0) break;
     seen.push(...Messages);
@@ -150,11 +160,14 @@ async function deadLetters(pipeline: LocalPipeline, queue: QueuePlan): Promise<Q
     );
   }
   const listed = seen.map((m) => {
-    const logged = pipeline.logs.reasons.get(m.MessageId ?? '');
+    // A message the handler dead-lettered itself has a message id of its own; its log lines use the source one.
+    const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue || undefined;
+    const sourceMessageId = attribute(FAILURE_ATTRIBUTES.sourceMessageId);
+    const logged = pipeline.logs.reasons.get(m.MessageId ?? '') ?? (sourceMessageId ? pipeline.logs.reasons.get(sourceMessageId) : undefined);
     return {
       messageId: m.MessageId ?? '',
-      eventId: logged?.eventId ?? eventIdOf(m.Body),
-      reason: logged?.reason ?? 'no failure was logged for this message',
+      eventId: attribute(FAILURE_ATTRIBUTES.eventId) ?? logged?.eventId ?? eventIdOf(m.Body),
+      reason: attribute(FAILURE_ATTRIBUTES.reason) ?? logged?.reason ?? 'no failure was logged for this message',
     };
   });
   return { name: queue.name, messages, listed };

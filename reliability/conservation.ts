@@ -3,8 +3,8 @@
  * (when known) what the functions acknowledged and what landed in DynamoDB, it proves that
  *
  * - each valid event is stored exactly once in the events table, or sits in the event log's
- *   dead-letter queue with a logged reason, never both;
- * - each poison message sits in each consumer's dead-letter queue with a logged reason;
+ *   dead-letter queue with a reason, never both;
+ * - each poison message sits in each consumer's dead-letter queue with a reason;
  * - each subject's state is the in-order fold of its valid events (those the state projector did
  *   not dead-letter), and no event was applied to it twice or after a newer one;
  * - nothing else is in the tables or the dead-letter queues;
@@ -22,8 +22,10 @@ export interface DeadLetter {
   readonly consumer: Consumer;
   readonly messageId: string;
   readonly body: string;
-  /** The failure the function logged for this message, if any. */
+  /** Why it failed: its failure.reason attribute, or what the function logged for it, if either. */
   readonly reason?: string;
+  /** Its message id on the consumer's queue, when the function sent it here itself (failure.sourceMessageId). */
+  readonly sourceMessageId?: string;
 }
 
 export interface Observations {
@@ -70,6 +72,13 @@ export interface ConservationCounts {
   /** Messages in each consumer's dead-letter queue, and how many of them are valid events. */
   readonly deadLettered: Readonly<Record<Consumer, number>>;
   readonly deadLetteredValid: Readonly<Record<Consumer, number>>;
+  /**
+   * Extra copies of one SQS message that a function sent to its dead-letter queue more than once
+   * (same failure.sourceMessageId and body): its invocation failed after the send, so the message
+   * came back and was sent again. A FIFO dead-letter queue drops them within 5 minutes; a standard
+   * one cannot. Not counted in deadLettered, and not doubles.
+   */
+  readonly deadLetterCopies: number;
   readonly lost: number;
   readonly doubled: number;
   readonly unexpected: number;
@@ -111,9 +120,19 @@ export function checkConservation(published: readonly PublishedMessage[], seen: 
   const deadValid: Record<Consumer, Set<string>> = { 'event-log': new Set(), 'state-projector': new Set() };
   const deadCount: Record<Consumer, Map<string, number>> = { 'event-log': new Map(), 'state-projector': new Map() };
   const deadLetteredEvents: ConservationReport['deadLetteredEvents'][number][] = [];
+  const sentByFunction = new Set<string>();
+  let deadLetterCopies = 0;
   for (const d of seen.deadLetters) {
-    deadLettered[d.consumer]++;
     const digest = digestOf(d.body);
+    if (d.sourceMessageId !== undefined) {
+      const copy = JSON.stringify([d.consumer, d.sourceMessageId, digest]);
+      if (sentByFunction.has(copy)) {
+        deadLetterCopies++;
+        continue;
+      }
+      sentByFunction.add(copy);
+    }
+    deadLettered[d.consumer]++;
     const entry = byDigest.get(digest);
     if (!d.reason) {
       add({
@@ -121,7 +140,7 @@ export function checkConservation(published: readonly PublishedMessage[], seen: 
         consumer: d.consumer,
         eventId: entry?.message.event?.id,
         subject: entry?.message.groupId,
-        detail: `dead letter ${d.messageId} (${preview(d.body)}) has no logged reason`,
+        detail: `dead letter ${d.messageId} (${preview(d.body)}) has no reason (no failure.reason attribute, nothing logged)`,
       });
     }
     if (!entry) {
@@ -248,6 +267,7 @@ export function checkConservation(published: readonly PublishedMessage[], seen: 
     folded,
     deadLettered,
     deadLetteredValid,
+    deadLetterCopies,
     lost: count('lost'),
     doubled: count('doubled'),
     unexpected: count('unexpected'),

@@ -16,7 +16,8 @@ export function formatReport(report: ConservationReport, maxDifferences = 50): s
       (c.rewrites === undefined ? '' : `; ${number(c.rewrites)} idempotent rewrites of an item already stored`),
     `  state table: ${number(c.folded)} of ${number(c.subjects)} subjects equal the fold of their events` +
       (c.applications === undefined ? '' : `; ${number(c.applications)} writes applied, ${number(c.staleSkips ?? 0)} refused as not newer`),
-    `  dead-letter queues: ${CONSUMERS.map((k) => `${k} ${number(c.deadLettered[k])} (${number(c.deadLetteredValid[k])} valid events)`).join(', ')}`,
+    `  dead-letter queues: ${CONSUMERS.map((k) => `${k} ${number(c.deadLettered[k])} (${number(c.deadLetteredValid[k])} valid events)`).join(', ')}` +
+      (c.deadLetterCopies > 0 ? `; ${number(c.deadLetterCopies)} more copies of a message a function sent twice (same failure.sourceMessageId)` : ''),
     `  lost ${c.lost}, doubled ${c.doubled}, unexpected ${c.unexpected}, corrupt ${c.corrupt}, dead-lettered without a reason ${c.noReason}`,
   ];
   if (report.deadLetteredEvents.length > 0) {

@@ -1,9 +1,11 @@
 /**
  * Reads what the pipeline did: the two tables (scanned) and the dead-letter queues (drained, with
- * the reason each message's function logged for it).
+ * the reason each message carries in its failure.reason attribute, set by the function that
+ * dead-lettered it, or else the reason its function logged for it).
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
 import type { LocalPipeline } from '../local/pipeline';
 import type { TablePlan } from '../local/template';
 import type { DeadLetter } from './conservation';
@@ -39,15 +41,24 @@ export async function drainDeadLetters(pipeline: LocalPipeline): Promise<DeadLet
     if (!queue) continue;
     for (;;) {
       const { Messages = [] } = await pipeline.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: [FAILURE_ATTRIBUTES.reason, FAILURE_ATTRIBUTES.sourceMessageId],
+        }),
       );
       if (Messages.length === 0) break;
       for (const m of Messages) {
+        const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue || undefined;
+        const sourceMessageId = attribute(FAILURE_ATTRIBUTES.sourceMessageId);
+        const logged = pipeline.logs.reasons.get(m.MessageId ?? '') ?? (sourceMessageId ? pipeline.logs.reasons.get(sourceMessageId) : undefined);
         out.push({
           consumer: consumerOf(source),
           messageId: m.MessageId ?? '',
           body: m.Body ?? '',
-          reason: pipeline.logs.reasons.get(m.MessageId ?? '')?.reason,
+          reason: attribute(FAILURE_ATTRIBUTES.reason) ?? logged?.reason,
+          ...(sourceMessageId !== undefined ? { sourceMessageId } : {}),
         });
       }
       await pipeline.clients.sqs.send(

@@ -65,6 +65,42 @@ describe('dead-letter queues', () => {
   test('DLQs keep messages for 14 days', () => {
     template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 }, 2);
   });
+
+  /** The logical id of the only resource whose id starts with `prefix`. */
+  const idOf = (prefix: string) => Object.keys(template.toJSON().Resources).find((id) => id.startsWith(prefix))!;
+
+  test.each(['EventLog', 'StateProjector'])('the %s function is told the URL of its own DLQ in DEAD_LETTER_QUEUE_URL', (name) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp(`Pipeline/${name}$`),
+      Environment: { Variables: Match.objectLike({ DEAD_LETTER_QUEUE_URL: { Ref: idOf(`Pipeline${name}DeadLetterQueue`) } }) },
+    });
+  });
+
+  test.each(['EventLog', 'StateProjector'])('the %s function may send to its own DLQ', (name) => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: idOf(`Pipeline${name}Role`) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [idOf(`Pipeline${name}DeadLetterQueue`), 'Arn'] } },
+        ]),
+      },
+    });
+  });
+
+  test('the functions may encrypt messages for their DLQs with the pipeline key', () => {
+    const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0];
+    template.resourcePropertiesCountIs(
+      'AWS::IAM::Policy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+          ]),
+        },
+      },
+      2,
+    );
+  });
 });
 
 describe('encryption', () => {

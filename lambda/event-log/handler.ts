@@ -3,9 +3,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../shared/backoff';
+import { type DeadLetter, type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import { parseEvent } from '../shared/envelope';
-import { toError } from '../shared/errors';
-import { logRecordFailure } from '../shared/logger';
+import { MalformedEventError, toError } from '../shared/errors';
+import { logDeadLettered, logRecordFailure } from '../shared/logger';
 import { putItems } from './batch-write';
 import { toEventItem, type EventItem } from './item';
 
@@ -24,6 +25,12 @@ export interface EventLogHandlerOptions {
   readonly writeConcurrency?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Where malformed records go at once. Without it they fail and reach the
+   * dead-letter queue through the queue's redrive policy.
+   * @default - none
+   */
+  readonly deadLetter?: DeadLetterTarget;
 }
 
 export type EventLogHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -32,8 +39,10 @@ export type EventLogHandler = (event: SQSEvent, context?: Context) => Promise<SQ
  * Stores every valid event of a standard-queue batch in the events table,
  * keyed by event id, so a redelivered event overwrites itself.
  *
- * The whole batch is parsed and written first; the batch processor then
- * reports each record's outcome, so a bad record fails alone.
+ * The whole batch is parsed and the valid events written; then the malformed
+ * records are sent to the dead-letter queue. The batch processor reports each
+ * record's outcome, so a record whose write failed, or a malformed one that
+ * could not be dead-lettered, fails alone.
  */
 export function createEventLogHandler(options: EventLogHandlerOptions): EventLogHandler {
   const { logger, retentionDays } = options;
@@ -48,6 +57,7 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
     const failures = new Map<string, Error>();
     const eventIds = new Map<string, string>();
     const items = new Map<string, EventItem>();
+    const malformed: DeadLetter[] = [];
     let duplicatesInBatch = 0;
 
     for (const record of event.Records) {
@@ -59,8 +69,13 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
         } else {
           items.set(parsed.id, toEventItem(parsed, receivedAt, retentionDays));
         }
-      } catch (error) {
-        failures.set(record.messageId, toError(error));
+      } catch (thrown) {
+        const error = toError(thrown);
+        if (error instanceof MalformedEventError) {
+          malformed.push({ record, error, eventId: error.eventId });
+        } else {
+          failures.set(record.messageId, error);
+        }
       }
     }
 
@@ -70,6 +85,17 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
       concurrency: options.writeConcurrency ?? 4,
     });
+    // After the writes, the longest part: a batch cut short by a crash or a timeout during the writes
+    // has sent nothing yet, so its redelivery does not put a second copy in a standard DLQ, which
+    // cannot deduplicate.
+    const deadLettered = await deadLetterRecords(malformed, options.deadLetter);
+    for (const { record, error } of malformed) {
+      if (deadLettered.sent.has(record.messageId)) {
+        logDeadLettered(logger, { messageId: record.messageId, error });
+      } else {
+        failures.set(record.messageId, error);
+      }
+    }
     eventIds.forEach((eventId, messageId) => {
       const error = writeFailures.get(eventId);
       if (error) {
@@ -90,12 +116,18 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
     );
 
     failures.forEach((error, messageId) =>
-      logRecordFailure(logger, 'error', { messageId, error, eventId: eventIds.get(messageId) }),
+      logRecordFailure(logger, 'error', {
+        messageId,
+        error,
+        eventId: eventIds.get(messageId),
+        deadLetterError: deadLettered.failed.get(messageId),
+      }),
     );
     logger.info('Batch processed', {
       records: event.Records.length,
       written: items.size - writeFailures.size,
       duplicatesInBatch,
+      deadLettered: deadLettered.sent.size,
       failed: response.batchItemFailures.length,
     });
     return response;

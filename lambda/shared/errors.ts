@@ -1,8 +1,10 @@
 /**
  * The body of an SQS message is not a valid pipeline event.
  *
- * Redelivery cannot fix it: the record fails on its own and ends in the
- * dead-letter queue once the queue's maxReceiveCount is reached.
+ * Redelivery cannot fix it: the handler sends the record straight to its
+ * queue's dead-letter queue when it knows that queue (DEAD_LETTER_QUEUE_URL);
+ * otherwise the record fails on its own and ends in the dead-letter queue once
+ * the queue's maxReceiveCount is reached.
  */
 export class MalformedEventError extends Error {
   /** The envelope field at fault, or `body` when the body itself is unusable. */
@@ -29,6 +31,18 @@ export class WriteFailedError extends Error {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WriteFailedError';
+  }
+}
+
+/**
+ * A record could not be sent to the dead-letter queue. It is reported as a
+ * batch item failure instead, and reaches the dead-letter queue through the
+ * queue's redrive policy.
+ */
+export class DeadLetterFailedError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadLetterFailedError';
   }
 }
 

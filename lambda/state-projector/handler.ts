@@ -2,10 +2,11 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import type { PipelineEvent } from '../shared/envelope';
 import { MessageGroupBlockedError, toError } from '../shared/errors';
-import { logRecordFailure } from '../shared/logger';
-import { planBatch, type Step, type WriteStep } from './plan';
+import { logDeadLettered, logRecordFailure, type RecordFailure } from '../shared/logger';
+import { malformedRecords, planBatch, type Step, type WriteStep } from './plan';
 
 export interface StateProjectorHandlerOptions {
   readonly client: DynamoDBDocumentClient;
@@ -13,6 +14,13 @@ export interface StateProjectorHandlerOptions {
   readonly logger: Logger;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Where malformed records go at once, so that they do not hold back their
+   * message group. Without it they fail, hold back the later records of their
+   * group, and reach the dead-letter queue through the queue's redrive policy.
+   * @default - none
+   */
+  readonly deadLetter?: DeadLetterTarget;
 }
 
 export type StateProjectorHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -44,10 +52,16 @@ export function statePut(tableName: string, event: PipelineEvent, updatedAt: Dat
  * Folds the events of a FIFO batch into the state table: the state of a
  * subject is its event with the highest sequence.
  *
- * Each message group is written in batch order and stops at its first failed
- * write. Groups are written in parallel. The FIFO batch processor, with
- * skipGroupOnError, then fails a failed record and every later record of its
- * group, while other groups go on.
+ * Malformed records are sent to the dead-letter queue first; those sent count
+ * as processed, and the rest of their group is projected. Each message group
+ * is then written in batch order and stops at its first failed write, or at a
+ * malformed record that could not be dead-lettered. Groups are written in
+ * parallel. The FIFO batch processor, with skipGroupOnError, then fails a
+ * failed record and every later record of its group, while other groups go on.
+ *
+ * A dead-lettered record behind a failed write of its group is failed too,
+ * and so redelivered and sent again; on a FIFO dead-letter queue its
+ * deduplication id (its message id) drops that copy within 5 minutes.
  */
 export function createStateProjectorHandler(options: StateProjectorHandlerOptions): StateProjectorHandler {
   const { client, tableName, logger } = options;
@@ -58,7 +72,8 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
     if (context) {
       logger.addContext(context);
     }
-    const steps = planBatch(event.Records);
+    const deadLettered = await deadLetterRecords(malformedRecords(event.Records), options.deadLetter);
+    const steps = planBatch(event.Records, deadLettered.sent);
     const updatedAt = now();
     const writeErrors = new Map<string, Error>();
     let applied = 0;
@@ -91,7 +106,7 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
       }),
     );
 
-    const failures = recordFailures(steps, writeErrors);
+    const failures = recordFailures(steps, writeErrors, deadLettered.failed);
     const response = await processPartialResponse(
       event,
       async (record: SQSRecord) => {
@@ -106,6 +121,9 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
 
     let superseded = 0;
     for (const step of steps) {
+      if (step.kind === 'dead-lettered') {
+        logDeadLettered(logger, { messageId: step.messageId, error: step.error, messageGroupId: step.groupId });
+      }
       const failure = failures.get(step.messageId);
       if (failure) {
         const blocked = failure.error instanceof MessageGroupBlockedError;
@@ -119,25 +137,23 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
       applied,
       stale,
       superseded,
+      deadLettered: deadLettered.sent.size,
       failed: response.batchItemFailures.length,
     });
     return response;
   };
 }
 
-interface Failure {
-  readonly messageId: string;
-  readonly error: Error;
-  readonly eventId?: string;
-  readonly messageGroupId?: string;
-}
-
 /**
  * The error of each record that fails: its own, or, for any record after a
  * failure in its message group, a MessageGroupBlockedError.
  */
-function recordFailures(steps: readonly Step[], writeErrors: ReadonlyMap<string, Error>): Map<string, Failure> {
-  const failures = new Map<string, Failure>();
+function recordFailures(
+  steps: readonly Step[],
+  writeErrors: ReadonlyMap<string, Error>,
+  deadLetterErrors: ReadonlyMap<string, Error>,
+): Map<string, RecordFailure> {
+  const failures = new Map<string, RecordFailure>();
   const failedGroups = new Set<string>();
   for (const step of steps) {
     const { messageId, groupId } = step;
@@ -146,7 +162,8 @@ function recordFailures(steps: readonly Step[], writeErrors: ReadonlyMap<string,
     const error =
       own ?? (groupId !== undefined && failedGroups.has(groupId) ? new MessageGroupBlockedError(groupId) : undefined);
     if (error) {
-      failures.set(messageId, { messageId, error, eventId, messageGroupId: groupId });
+      const deadLetterError = own ? deadLetterErrors.get(messageId) : undefined;
+      failures.set(messageId, { messageId, error, eventId, messageGroupId: groupId, deadLetterError });
       if (groupId !== undefined) {
         failedGroups.add(groupId);
       }

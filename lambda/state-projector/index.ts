@@ -1,4 +1,5 @@
 import { requiredSetting } from '../shared/config';
+import { deadLetterTargetFromEnv } from '../shared/dead-letter';
 import { createDocumentClient } from '../shared/dynamodb';
 import { createLogger } from '../shared/logger';
 import { createStateProjectorHandler } from './handler';
@@ -6,11 +7,14 @@ import { createStateProjectorHandler } from './handler';
 /**
  * Lambda entry point for the FIFO queue.
  *
- * Environment: TABLE_NAME (state table), POWERTOOLS_SERVICE_NAME and
- * POWERTOOLS_LOG_LEVEL.
+ * Environment: TABLE_NAME (state table), DEAD_LETTER_QUEUE_URL (where
+ * malformed records go at once, so that they do not hold back their message
+ * group; without it they reach the dead-letter queue by redrive),
+ * POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL.
  */
 export const handler = createStateProjectorHandler({
   client: createDocumentClient(),
   tableName: requiredSetting(process.env, 'TABLE_NAME'),
   logger: createLogger('state-projector'),
+  deadLetter: deadLetterTargetFromEnv(process.env),
 });

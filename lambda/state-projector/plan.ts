@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import type { DeadLetter } from '../shared/dead-letter';
 import { parseEvent, type PipelineEvent } from '../shared/envelope';
 import { MalformedEventError, toError } from '../shared/errors';
 
@@ -7,10 +8,13 @@ import { MalformedEventError, toError } from '../shared/errors';
  * - `write`: the newest event of its subject in its message group; written.
  * - `superseded`: an older (or equal) sequence of a subject that a `write`
  *   record of the same batch covers; succeeds without a write.
- * - `malformed`: fails, and so does the rest of its message group.
- * - `blocked`: comes after a malformed record of its message group; fails.
+ * - `dead-lettered`: malformed, and already sent to the dead-letter queue;
+ *   succeeds, and the rest of its message group goes on.
+ * - `malformed`: malformed and not dead-lettered; fails, and so does the rest
+ *   of its message group.
+ * - `blocked`: comes after a `malformed` record of its message group; fails.
  */
-export type Step = WriteStep | SupersededStep | MalformedStep | BlockedStep;
+export type Step = WriteStep | SupersededStep | DeadLetteredStep | MalformedStep | BlockedStep;
 
 interface EventStep {
   readonly messageId: string;
@@ -30,6 +34,9 @@ export interface MalformedStep {
   readonly groupId?: string;
   readonly error: Error;
 }
+export interface DeadLetteredStep extends Omit<MalformedStep, 'kind'> {
+  readonly kind: 'dead-lettered';
+}
 export interface BlockedStep {
   readonly kind: 'blocked';
   readonly messageId: string;
@@ -44,22 +51,36 @@ interface ValidStep extends EventStep {
   readonly key: string;
 }
 
+/** The records of a batch whose body is not a valid event, in batch order, with why. */
+export function malformedRecords(records: readonly SQSRecord[]): DeadLetter[] {
+  return records.flatMap((record) => {
+    try {
+      parseEvent(record.body);
+      return [];
+    } catch (error) {
+      return error instanceof MalformedEventError ? [{ record, error, eventId: error.eventId }] : [];
+    }
+  });
+}
+
 /**
  * Compacts a FIFO batch: per message group and subject, only the valid record
  * with the highest sequence is written (the first one on a tie, as the
- * conditional write would keep it). Records after the first malformed one of
- * a group take no part, as they are redelivered.
+ * conditional write would keep it). Records after the first malformed record
+ * of a group that is not in `deadLettered` take no part, as they are
+ * redelivered; a dead-lettered record holds nothing back.
  *
  * The group is the record's MessageGroupId, or the event's subject if the
  * record has none.
  *
+ * @param deadLettered message ids of the malformed records already sent to the dead-letter queue
  * @returns one step per record, in batch order
  */
-export function planBatch(records: readonly SQSRecord[]): Step[] {
+export function planBatch(records: readonly SQSRecord[], deadLettered: ReadonlySet<string> = new Set()): Step[] {
   const blockedGroups = new Set<string>();
   const newest = new Map<string, { readonly index: number; readonly sequence: number }>();
 
-  const parsed = records.map((record, index): ValidStep | MalformedStep | BlockedStep => {
+  const parsed = records.map((record, index): ValidStep | DeadLetteredStep | MalformedStep | BlockedStep => {
     const { messageId } = record;
     const messageGroupId = record.attributes?.MessageGroupId;
     if (messageGroupId !== undefined && blockedGroups.has(messageGroupId)) {
@@ -69,6 +90,9 @@ export function planBatch(records: readonly SQSRecord[]): Step[] {
     try {
       event = parseEvent(record.body);
     } catch (error) {
+      if (deadLettered.has(messageId)) {
+        return { kind: 'dead-lettered', messageId, groupId: messageGroupId, error: toError(error) };
+      }
       if (messageGroupId !== undefined) {
         blockedGroups.add(messageGroupId);
       }

@@ -4,15 +4,16 @@
  * check over its own subjects and messages, and the checks particular to the fault.
  */
 import type { Harness } from '../harness';
+import { blockedGroup } from './blocked';
 import { duplicates, reordering, visibility } from './delivery';
 import { DYNAMODB_SCENARIOS } from './dynamodb';
-import { poisonAndBlocked } from './poison';
+import { poisonMessages } from './poison';
 import { restart } from './restart';
 import type { Scenario, ScenarioRow, ScenarioScale } from './scenario';
 
 export { CI_SCALE, REPORT_SCALE, type Check, type Scenario, type ScenarioRow, type ScenarioScale, rowFailures, rowOk } from './scenario';
 
-export const SCENARIOS: readonly Scenario[] = [...DYNAMODB_SCENARIOS, visibility, duplicates, reordering, poisonAndBlocked, restart];
+export const SCENARIOS: readonly Scenario[] = [...DYNAMODB_SCENARIOS, visibility, duplicates, reordering, poisonMessages, blockedGroup, restart];
 
 /** A scenario's own seed: scenarios on one pipeline must not generate the same event ids. */
 export function scenarioSeed(seed: number, id: string): number {

@@ -94,6 +94,49 @@ describe('dlq inspect', () => {
     expect(run.stdout).toMatch(/m-2 +6 +2025-03-01 12:00:00 +evt-1 #1 +table is gone \(handler log\)/);
   });
 
+  test('prefers the failure.reason attribute of a message the handler dead-lettered itself', async () => {
+    // GIVEN a message sent to the DLQ by the handler, under a message id of its own
+    visible({ [EVENT_LOG_DLQ]: 1 });
+    const message = sqsMessage('dlq-1', '{broken');
+    message.MessageAttributes = {
+      ...message.MessageAttributes,
+      'failure.reason': { DataType: 'String', StringValue: 'body: not valid JSON (the handler said so)' },
+      'failure.sourceMessageId': { DataType: 'String', StringValue: 'src-1' },
+    };
+    sqs.on(ReceiveMessageCommand, { QueueUrl: EVENT_LOG_DLQ }).resolvesOnce({ Messages: [message] }).resolves({});
+
+    // WHEN
+    const run = await cli(['dlq', 'inspect', '--queue', 'event-log', '--local', '--json'], { cwd: dir });
+
+    // THEN
+    const [report] = (JSON.parse(run.stdout) as { queues: DeadLetterQueueReport[] }).queues;
+    expect(report.messages[0]).toMatchObject({
+      messageId: 'dlq-1',
+      sourceMessageId: 'src-1',
+      reason: 'body: not valid JSON (the handler said so)',
+      reasonSource: 'message attribute',
+    });
+  });
+
+  test('finds the logged reason of a message the handler dead-lettered by its source message id', async () => {
+    // GIVEN a valid body in the DLQ with no failure.reason, and a handler log keyed by its source message id
+    visible({ [EVENT_LOG_DLQ]: 1 });
+    const message = sqsMessage('dlq-1', cloudEvent());
+    message.MessageAttributes = { ...message.MessageAttributes, 'failure.sourceMessageId': { DataType: 'String', StringValue: 'src-1' } };
+    sqs.on(ReceiveMessageCommand, { QueueUrl: EVENT_LOG_DLQ }).resolvesOnce({ Messages: [message] }).resolves({});
+    mkdirSync(join(dir, '.local', 'logs'));
+    writeFileSync(
+      join(dir, '.local', 'logs', 'PipelineEventLogFunction.log'),
+      JSON.stringify({ level: 'ERROR', message: 'Record dead-lettered', messageId: 'src-1', reason: 'no good', errorName: 'Error', deadLettered: true }),
+    );
+
+    // WHEN
+    const run = await cli(['dlq', 'inspect', '--queue', 'event-log', '--local'], { cwd: dir });
+
+    // THEN
+    expect(run.stdout).toMatch(/dlq-1 .* no good \(handler log\)/);
+  });
+
   test('on a FIFO queue, says that messages behind a held one of their group are not shown', async () => {
     visible({ [STATE_DLQ]: 3 });
     sqs
@@ -155,5 +198,22 @@ describe('dlq inspect', () => {
 
     expect(sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input).toMatchObject({ WaitTimeSeconds: 1, VisibilityTimeout: 10 });
     expect(run.stdout).toContain("search the consumer's CloudWatch Logs for its message id");
+  });
+
+  test('on AWS, shows the reason the handler attached, with no need for the logs', async () => {
+    // GIVEN a valid body that a handler of the user's dead-lettered itself, with its reason
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Orders', Outputs: STACK_OUTPUTS } as never] });
+    const dlq = STACK_OUTPUTS[2].OutputValue;
+    visible({ [dlq]: 1 });
+    const message = sqsMessage('dlq-1', cloudEvent());
+    message.MessageAttributes = { ...message.MessageAttributes, 'failure.reason': { DataType: 'String', StringValue: 'unknown order' } };
+    sqs.on(ReceiveMessageCommand, { QueueUrl: dlq }).resolvesOnce({ Messages: [message] }).resolves({});
+
+    // WHEN
+    const run = await cli(['dlq', 'inspect', '--queue', 'event-log', '--stack', 'Orders', '--region', REGION], { cwd: dir });
+
+    // THEN
+    expect(run.stdout).toMatch(/dlq-1 .* evt-1 #1 +unknown order\n/);
+    expect(run.stdout).not.toContain('CloudWatch Logs');
   });
 });

@@ -182,6 +182,25 @@ describe('redrive on the local run (receive, send, delete)', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries?.[0].MessageBody).toBe('{broken');
   });
 
+  test('the copy leaves out the failure.* attributes the handler attached, and keeps the others', async () => {
+    // GIVEN a message the handler dead-lettered itself
+    const message = sqsMessage('m-1', '{broken', { MessageGroupId: 'order-1', MessageDeduplicationId: 'src-1' });
+    message.MessageAttributes = {
+      ...message.MessageAttributes,
+      'failure.reason': { DataType: 'String', StringValue: 'body: not valid JSON' },
+      'failure.sourceMessageId': { DataType: 'String', StringValue: 'src-1' },
+    };
+    sqs.on(ReceiveMessageCommand, { QueueUrl: STATE_DLQ }).resolvesOnce({ Messages: [message] }).resolves({});
+
+    // WHEN
+    await cli(['redrive', '--queue', 'state-projector', '--local'], { cwd: dir });
+
+    // THEN
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries?.[0].MessageAttributes).toEqual({
+      type: { DataType: 'String', StringValue: 'order.updated' },
+    });
+  });
+
   test('--queue is required', async () => {
     const run = await cli(['redrive', '--local'], { cwd: dir });
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +10,9 @@ import { NOW, cloudEvent, instantRetries, quietLogger, sqsEvent, sqsRecord } fro
 const TABLE = 'events';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq';
+const sqs = mockClient(SQSClient);
+const sqsClient = new SQSClient({ region: 'eu-west-1' });
 
 let logger: Logger;
 let retries: ReturnType<typeof instantRetries>;
@@ -17,6 +21,10 @@ let handler: EventLogHandler;
 beforeEach(() => {
   ddb.reset();
   ddb.on(BatchWriteCommand).resolves({});
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+    Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: `dlq-${entry.Id}`, MD5OfMessageBody: '' })),
+  }));
   logger = quietLogger();
   retries = instantRetries(4);
   handler = createEventLogHandler({
@@ -107,7 +115,7 @@ describe('event log handler', () => {
       expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
     }
     expect(calls.flat().map((item) => item.id).sort()).toEqual([...new Set(ids)].sort());
-    expect(summary(info)).toEqual({ records: 30, written: 26, duplicatesInBatch: 4, failed: 0 });
+    expect(summary(info)).toEqual({ records: 30, written: 26, duplicatesInBatch: 4, deadLettered: 0, failed: 0 });
   });
 
   test('writes a redelivered event to the same key, whatever its messageId', async () => {
@@ -227,7 +235,7 @@ describe('event log handler', () => {
     );
   });
 
-  test('fails a malformed record alone and writes the others', async () => {
+  test('without a dead-letter queue, fails a malformed record alone and writes the others', async () => {
     // GIVEN
     const event = sqsEvent(
       sqsRecord(cloudEvent({ id: 'evt-1' }), 'msg-1'),
@@ -287,6 +295,106 @@ describe('event log handler', () => {
 
     // THEN
     expect(info).toHaveBeenCalledTimes(1);
-    expect(summary(info)).toEqual({ records: 4, written: 2, duplicatesInBatch: 1, failed: 1 });
+    expect(summary(info)).toEqual({ records: 4, written: 2, duplicatesInBatch: 1, deadLettered: 0, failed: 1 });
+  });
+});
+
+describe('event log handler with a dead-letter queue', () => {
+  let dlqHandler: EventLogHandler;
+
+  beforeEach(() => {
+    dlqHandler = createEventLogHandler({
+      client,
+      tableName: TABLE,
+      retentionDays: 30,
+      logger,
+      retryPolicy: retries,
+      now: () => NOW,
+      deadLetter: { client: sqsClient, queueUrl: DLQ, retryPolicy: instantRetries(3) },
+    });
+  });
+
+  const mixedBatch = () =>
+    sqsEvent(
+      sqsRecord(cloudEvent({ id: 'evt-1' }), 'msg-1'),
+      sqsRecord(cloudEvent({ id: 'evt-2', sequence: '1.5' }), 'msg-2'),
+      sqsRecord(cloudEvent({ id: 'evt-3' }), 'msg-3'),
+    );
+  const sentBodies = () =>
+    sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody));
+
+  test('sends a malformed record to the dead-letter queue, and does not report it as failed', async () => {
+    // WHEN
+    const response = await dlqHandler(mixedBatch());
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentBodies()).toEqual([JSON.stringify(cloudEvent({ id: 'evt-2', sequence: '1.5' }))]);
+    expect(batchWrites().flat().map((item) => item.id)).toEqual(['evt-1', 'evt-3']);
+  });
+
+  test('logs the dead-lettered record at ERROR with the keys of a failed record and deadLettered: true', async () => {
+    // GIVEN
+    const error = jest.spyOn(logger, 'error');
+
+    // WHEN
+    await dlqHandler(mixedBatch());
+
+    // THEN
+    expect(error.mock.calls).toEqual([
+      [
+        'Record dead-lettered',
+        {
+          messageId: 'msg-2',
+          eventId: 'evt-2',
+          reason: 'sequence: must be a whole number >= 0 or a string of digits (got "1.5")',
+          errorName: 'MalformedEventError',
+          deadLettered: true,
+        },
+      ],
+    ]);
+  });
+
+  test('counts the dead-lettered records in the batch summary', async () => {
+    // GIVEN
+    const info = jest.spyOn(logger, 'info');
+
+    // WHEN
+    await dlqHandler(mixedBatch());
+
+    // THEN
+    expect(summary(info)).toEqual({ records: 3, written: 2, duplicatesInBatch: 0, deadLettered: 1, failed: 0 });
+  });
+
+  test('reports a malformed record whose send failed as a batch item failure, with why', async () => {
+    // GIVEN SQS refuses the entry
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [{ Id: '0', SenderFault: true, Code: 'AccessDenied' }] });
+    const error = jest.spyOn(logger, 'error');
+
+    // WHEN
+    const response = await dlqHandler(mixedBatch());
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'msg-2' }]);
+    expect(error).toHaveBeenCalledWith(
+      'Record failed',
+      expect.objectContaining({
+        messageId: 'msg-2',
+        errorName: 'MalformedEventError',
+        deadLetterError: 'SendMessageBatch did not send the record (AccessDenied)',
+      }),
+    );
+  });
+
+  test('leaves a failed write to the queue: it is reported, never dead-lettered', async () => {
+    // GIVEN evt-1 is never processed
+    ddb.on(BatchWriteCommand).resolves(unprocessed('evt-1'));
+
+    // WHEN
+    const response = await dlqHandler(sqsEvent(sqsRecord(cloudEvent({ id: 'evt-1' }), 'msg-1')));
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 });

@@ -64,4 +64,19 @@ describe('planBatch', () => {
     // THEN
     expect(kinds(steps)).toEqual(['m1:write', 'm2:malformed', 'm3:blocked']);
   });
+
+  test('lets a dead-lettered record hold nothing back', () => {
+    // GIVEN the malformed record m2 was sent to the dead-letter queue
+    const records = [
+      sqsRecord(cloudEvent({ sequence: 1 }), 'm1', 'order-1'),
+      sqsRecord('{}', 'm2', 'order-1'),
+      sqsRecord(cloudEvent({ sequence: 3 }), 'm3', 'order-1'),
+    ];
+
+    // WHEN
+    const steps = planBatch(records, new Set(['m2']));
+
+    // THEN
+    expect(kinds(steps)).toEqual(['m1:superseded', 'm2:dead-lettered', 'm3:write']);
+  });
 });

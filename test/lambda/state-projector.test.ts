@@ -1,15 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseEvent, type PipelineEvent } from '../../lambda/shared/envelope';
 import { createStateProjectorHandler, type StateProjectorHandler } from '../../lambda/state-projector/handler';
-import { NOW, cloudEvent, quietLogger, sqsEvent, sqsRecord } from './fixtures';
+import { NOW, cloudEvent, instantRetries, quietLogger, sqsEvent, sqsRecord } from './fixtures';
 
 const TABLE = 'state';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/state-dlq.fifo';
+const sqs = mockClient(SQSClient);
+const sqsClient = new SQSClient({ region: 'eu-west-1' });
 
 let logger: Logger;
 let handler: StateProjectorHandler;
@@ -17,6 +21,10 @@ let handler: StateProjectorHandler;
 beforeEach(() => {
   ddb.reset();
   ddb.on(PutCommand).resolves({});
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+    Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: `dlq-${entry.Id}`, MD5OfMessageBody: '' })),
+  }));
   logger = quietLogger();
   handler = createStateProjectorHandler({ client, tableName: TABLE, logger, now: () => NOW });
 });
@@ -147,7 +155,7 @@ describe('state projector handler', () => {
 
     // THEN
     expect(response.batchItemFailures).toEqual([]);
-    expect(summary(info)).toEqual({ records: 1, applied: 0, stale: 1, superseded: 0, failed: 0 });
+    expect(summary(info)).toEqual({ records: 1, applied: 0, stale: 1, superseded: 0, deadLettered: 0, failed: 0 });
   });
 
   test('writes only the newest event of each message group in the batch', async () => {
@@ -171,7 +179,7 @@ describe('state projector handler', () => {
       ['order-1', 3],
       ['order-2', 10],
     ]);
-    expect(summary(info)).toEqual({ records: 6, applied: 2, stale: 0, superseded: 4, failed: 0 });
+    expect(summary(info)).toEqual({ records: 6, applied: 2, stale: 0, superseded: 4, deadLettered: 0, failed: 0 });
   });
 
   test('ends in the state of the in-order fold, with duplicates, out-of-order and stale events', async () => {
@@ -251,7 +259,7 @@ describe('state projector handler', () => {
     expect(stateOf(table)).toEqual(fold(batch));
   });
 
-  test('fails a malformed record and the later records of its group only', async () => {
+  test('without a dead-letter queue, fails a malformed record and the later records of its group only', async () => {
     // GIVEN order-1: valid, malformed, valid; order-2: two valid records
     const event = sqsEvent(
       fifoRecord('a1', 'order-1', 1),
@@ -272,7 +280,7 @@ describe('state projector handler', () => {
     ]);
   });
 
-  test('logs a malformed record at ERROR and the records it holds back at WARN', async () => {
+  test('without a dead-letter queue, logs a malformed record at ERROR and the records it holds back at WARN', async () => {
     // GIVEN
     const event = sqsEvent(
       sqsRecord(cloudEvent({ id: 'a1', subject: 'order-1', sequence: 'abc' }), 'a1', 'order-1'),
@@ -298,7 +306,7 @@ describe('state projector handler', () => {
       'Record failed',
       expect.objectContaining({ messageId: 'a2', eventId: 'a2', errorName: 'MessageGroupBlockedError' }),
     );
-    expect(summary(info)).toEqual({ records: 2, applied: 0, stale: 0, superseded: 0, failed: 2 });
+    expect(summary(info)).toEqual({ records: 2, applied: 0, stale: 0, superseded: 0, deadLettered: 0, failed: 2 });
   });
 
   test('reports a batch of only malformed records as failures instead of throwing', async () => {
@@ -311,5 +319,115 @@ describe('state projector handler', () => {
     // THEN
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }, { itemIdentifier: 'msg-2' }]);
     expect(puts()).toEqual([]);
+  });
+});
+
+describe('state projector handler with a dead-letter queue', () => {
+  let dlqHandler: StateProjectorHandler;
+
+  beforeEach(() => {
+    dlqHandler = createStateProjectorHandler({
+      client,
+      tableName: TABLE,
+      logger,
+      now: () => NOW,
+      deadLetter: { client: sqsClient, queueUrl: DLQ, retryPolicy: instantRetries(3) },
+    });
+  });
+
+  /** order-1: 1, a malformed record, 3, 2; order-2: 1. */
+  const poisonedGroup = () => [
+    fifoRecord('a1', 'order-1', 1),
+    sqsRecord(cloudEvent({ id: 'a2', subject: 'order-1', sequence: -2 }), 'a2', 'order-1'),
+    fifoRecord('b1', 'order-2', 1),
+    fifoRecord('a3', 'order-1', 3),
+    fifoRecord('a4', 'order-1', 2),
+  ];
+  const sentEntries = () => sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+  const refuseSends = () => sqs.on(SendMessageBatchCommand).resolves({ Failed: [{ Id: '0', SenderFault: true, Code: 'AccessDenied' }] });
+
+  test('dead-letters a malformed record, keeping its group and deduplicating by its message id', async () => {
+    // WHEN
+    await dlqHandler(sqsEvent(...poisonedGroup()));
+
+    // THEN
+    expect(sentEntries()).toEqual([
+      expect.objectContaining({
+        MessageBody: poisonedGroup()[1].body,
+        MessageGroupId: 'order-1',
+        MessageDeduplicationId: 'a2',
+      }),
+    ]);
+  });
+
+  test('projects the rest of the group of a dead-lettered record, in order, and fails nothing', async () => {
+    // GIVEN
+    const table = fakeStateTable();
+    const batch = poisonedGroup();
+
+    // WHEN
+    const response = await dlqHandler(sqsEvent(...batch));
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([]);
+    expect(stateOf(table)).toEqual(fold(batch));
+    expect(stateOf(table).get('order-1')).toEqual({ sequence: 3, eventId: 'a3' });
+  });
+
+  test('logs the dead-lettered record at ERROR with deadLettered: true, and counts it in the summary', async () => {
+    // GIVEN
+    const error = jest.spyOn(logger, 'error');
+    const info = jest.spyOn(logger, 'info');
+
+    // WHEN
+    await dlqHandler(sqsEvent(...poisonedGroup()));
+
+    // THEN
+    expect(error.mock.calls).toEqual([
+      [
+        'Record dead-lettered',
+        {
+          messageId: 'a2',
+          eventId: 'a2',
+          messageGroupId: 'order-1',
+          reason: 'sequence: must be a whole number >= 0 or a string of digits (got -2)',
+          errorName: 'MalformedEventError',
+          deadLettered: true,
+        },
+      ],
+    ]);
+    expect(summary(info)).toEqual({ records: 5, applied: 2, stale: 0, superseded: 2, deadLettered: 1, failed: 0 });
+  });
+
+  test('when the send fails, fails the malformed record and holds back the rest of its group, as without a DLQ', async () => {
+    // GIVEN SQS refuses the entry
+    refuseSends();
+
+    // WHEN
+    const response = await dlqHandler(sqsEvent(...poisonedGroup()));
+
+    // THEN
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a2' }, { itemIdentifier: 'a3' }, { itemIdentifier: 'a4' }]);
+    expect(puts().sort()).toEqual([
+      ['order-1', 1],
+      ['order-2', 1],
+    ]);
+  });
+
+  test('a dead-lettered record behind a failed write of its group fails with the group', async () => {
+    // GIVEN order-1's newest event, before the malformed record, is throttled
+    fakeStateTable(['order-1']);
+    const batch = [
+      fifoRecord('a5', 'order-1', 5),
+      sqsRecord('not json', 'a6', 'order-1'),
+      fifoRecord('a3', 'order-1', 3),
+    ];
+
+    // WHEN
+    const response = await dlqHandler(sqsEvent(...batch));
+
+    // THEN it is redelivered behind a5; a FIFO DLQ drops the second copy by its deduplication id
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a5' }, { itemIdentifier: 'a6' }, { itemIdentifier: 'a3' }]);
+    expect(sentEntries().map((entry) => entry.MessageDeduplicationId)).toEqual(['a6']);
   });
 });

@@ -90,6 +90,7 @@ test('a complete outcome passes, with its counts', () => {
     folded: 2,
     deadLettered: { 'event-log': 1, 'state-projector': 1 },
     deadLetteredValid: { 'event-log': 0, 'state-projector': 0 },
+    deadLetterCopies: 0,
     lost: 0,
     doubled: 0,
     unexpected: 0,
@@ -175,6 +176,34 @@ test('a dead letter nobody published, and a state for an unknown subject, are un
 
 test('a message dead-lettered more often than it was published is doubled', () => {
   const seen = { ...healthy(), deadLetters: [...healthy().deadLetters, deadLetter('event-log', bad)] };
+  expect(kinds(seen)).toEqual(['doubled event-log undefined']);
+});
+
+test('two copies of one SQS message a function sent to its DLQ are one dead letter, and counted as a copy', () => {
+  // GIVEN the event log sent its poison message twice (same source message id), e.g. after its invocation failed
+  const sent = { ...deadLetter('event-log', bad), sourceMessageId: 'src-1' };
+  const seen = { ...healthy(), deadLetters: [sent, { ...sent, messageId: 'copy' }, deadLetter('state-projector', bad)] };
+
+  // WHEN
+  const report = checkConservation(published, seen);
+
+  // THEN
+  expect({ ok: report.ok, deadLettered: report.counts.deadLettered, copies: report.counts.deadLetterCopies }).toEqual({
+    ok: true,
+    deadLettered: { 'event-log': 1, 'state-projector': 1 },
+    copies: 1,
+  });
+});
+
+test('two dead letters of different source messages with the same body are still doubled', () => {
+  const seen = {
+    ...healthy(),
+    deadLetters: [
+      { ...deadLetter('event-log', bad), sourceMessageId: 'src-1' },
+      { ...deadLetter('event-log', bad), messageId: 'other', sourceMessageId: 'src-2' },
+      deadLetter('state-projector', bad),
+    ],
+  };
   expect(kinds(seen)).toEqual(['doubled event-log undefined']);
 });
 

@@ -53,18 +53,19 @@ describe.each([
   ['event log', 'PipelineEventLogFunction'],
   ['state projector', 'PipelineStateProjectorFunction'],
 ])('the %s function', (_name, prefix) => {
-  test("its policy names only its own queue, its own table, the pipeline key and its own log group; only X-Ray uses Resource '*'", () => {
+  test("its policy names only its own queue and dead-letter queue, its own table, the pipeline key and its own log group; only X-Ray uses Resource '*'", () => {
     // GIVEN the function, its event source and what it was configured with
     const [fnId, fn] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix))!;
     const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => ref(m.Properties.FunctionName) === fnId)!;
     const roleId = ref(fn.Properties.Role)!;
     const own = new Set([
       ref(mapping.Properties.EventSourceArn), // its queue
+      ref(fn.Properties.Environment.Variables.DEAD_LETTER_QUEUE_URL), // its dead-letter queue
       ref(fn.Properties.Environment.Variables.TABLE_NAME), // its table
       ofType('AWS::KMS::Key')[0][0], // the pipeline key
       ref(fn.Properties.LoggingConfig.LogGroup), // its log group
     ]);
-    expect(own.size).toBe(4);
+    expect(own.size).toBe(5);
     // WHEN every statement of every policy attached to its role is read
     const statements = ofType('AWS::IAM::Policy')
       .filter(([, p]) => p.Properties.Roles.some((r: unknown) => ref(r) === roleId))
