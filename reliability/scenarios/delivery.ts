@@ -4,7 +4,7 @@
  */
 import { eventMessage } from '../ledger';
 import { demoMessages, shuffle } from '../messages';
-import { type Scenario, applicationsOf, check, commonChecks, staleOf, subjectsOf, timed } from './scenario';
+import { type Scenario, applicationsOf, check, commonChecks, subjectsOf, timed } from './scenario';
 
 /** Redelivery while the first delivery is still being processed. */
 export const visibility: Scenario = {
@@ -52,17 +52,22 @@ export const duplicates: Scenario = {
           : eventMessage(event, { label: 'duplicate, new deduplication id', deduplicationId: `${event.id}.again` }),
       );
     const newIds = again.filter((m) => m.deduplicationId !== m.event!.id).length;
+    // Messages the state projector was handed: a late duplicate with a new deduplication id is a
+    // new message on its FIFO queue. It is refused by the conditional write, or superseded within
+    // its batch by a newer event of its subject (one write per subject per batch).
+    const projectorMessages = () =>
+      h.pipeline.sources.filter((s) => s.queue.fifo).reduce((n, s) => n + s.poller.stats.messageIds.size, 0);
     const { value, seconds } = await timed(async () => {
       const first = await h.publish(demo.messages);
       await h.drain();
       const applied = applicationsOf(h, subjects);
-      const stale = staleOf(h, subjects);
+      const delivered = projectorMessages();
       const second = await h.publish(again);
       await h.drain();
       return {
         published: [...first.published, ...second.published],
         appliedLater: applicationsOf(h, subjects) - applied,
-        refusedLater: staleOf(h, subjects) - stale,
+        deliveredLater: projectorMessages() - delivered,
       };
     });
     const injected = demo.duplicates + again.length;
@@ -71,9 +76,9 @@ export const duplicates: Scenario = {
       ...commonChecks(injected, report, value.published.length, demo.messages.length + again.length),
       check('no late duplicate changed a state', value.appliedLater === 0, `${value.appliedLater} state writes applied`),
       check(
-        'each late duplicate with a new deduplication id reached the state projector and was refused',
-        value.refusedLater >= newIds,
-        `${value.refusedLater} conditional writes refused for ${newIds} such duplicates`,
+        'each late duplicate with a new deduplication id reached the state projector',
+        value.deliveredLater === newIds,
+        `${value.deliveredLater} messages delivered to the state projector for ${newIds} such duplicates`,
       ),
     ];
     return [
