@@ -2,6 +2,7 @@
  * Every figure of a benchmark run next to its goal: one row each, for the
  * console and the summary table of docs/benchmarks.md.
  */
+import type { BenchReport } from '../local/bench';
 import type { ColdStartFigures } from './cold-start';
 import type { CostLines } from './cost-lines';
 import type { EndToEndFigures } from './end-to-end';
@@ -19,6 +20,8 @@ export interface BenchResults {
   readonly handlers?: readonly VariantFigures[];
   readonly coldStart?: readonly ColdStartFigures[];
   readonly e2e?: EndToEndFigures;
+  /** The same run without the request counter in front of dynalite: the throughput figure. */
+  readonly throughput?: BenchReport;
   /** Needs the handler figures; takes AWS batch maxima for what the local run did not give. */
   readonly cost?: CostLines;
   readonly eventBytes: number;
@@ -41,6 +44,12 @@ export const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
 export const usd = (n: number) => `$${n.toFixed(2)}`;
 const times = (n: number) => `${n.toFixed(2)}×`;
+/** Events per second the local run is to reach end to end at 10,000 events on two cores. */
+export const THROUGHPUT_GOAL = 1_000;
+
+/** CPU milliseconds the whole process spent per event. */
+export const cpuMsPerEvent = (t: BenchReport) => (t.cpuCores * t.seconds * 1000) / t.events;
+
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 const perEvent = (n: number) => n.toFixed(3);
 
@@ -99,6 +108,13 @@ export function rows(r: BenchResults): Row[] {
     out.push({ figure: `5. local end to end, ${r.e2e.events.toLocaleString('en-US')} events: events/s`, value: rate(r.e2e.eventsPerSecond), baseline: '', ratio: '—', goal: '—' });
     out.push({ figure: '5. local end to end: latency p50 / p99', value: `${r.e2e.p50Ms ?? 'n/a'} / ${r.e2e.p99Ms ?? 'n/a'} ms`, baseline: '', ratio: '—', goal: '—' });
   } else out.push(missing(r, '5', 'local end to end'));
+  if (r.throughput) {
+    const t = r.throughput;
+    // The goal is set for 10,000 events; a quick run's 1,000 are mostly start-up.
+    const goal = t.events >= 10_000 ? { goal: `≥ ${rate(THROUGHPUT_GOAL)}`, met: t.eventsPerSecond >= THROUGHPUT_GOAL } : { goal: '—' };
+    out.push({ figure: `5. local end to end, no request counter, ${t.events.toLocaleString('en-US')} events: events/s`, value: rate(t.eventsPerSecond), baseline: '', ratio: '—', ...goal });
+    out.push({ figure: '5. local end to end, no request counter: CPU per event', value: `${cpuMsPerEvent(t).toFixed(2)} ms`, baseline: '', ratio: '—', goal: '—' });
+  } else out.push(missing(r, '5', 'local end-to-end throughput'));
 
   if (r.cost) {
     const { defaults, baseline, floor } = r.cost.costs;

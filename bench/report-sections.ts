@@ -3,7 +3,7 @@
  * every sample, and what is modelled rather than measured.
  */
 import type { CostPerMillion, PipelineUse } from './cost-model';
-import { kb, secs, usd, variant, type BenchResults } from './figures';
+import { THROUGHPUT_GOAL, cpuMsPerEvent, kb, secs, usd, variant, type BenchResults } from './figures';
 import { PRICES } from './prices';
 
 const f3 = (n: number) => n.toFixed(3);
@@ -134,11 +134,30 @@ export function endToEndSection(r: BenchResults): string[] {
     ),
     '',
     'DeleteMessageBatch calls are estimated from batches and deleted messages (up to 10 per call); the local poller does not count them.',
+    ...throughputLines(r),
     `The functions reached dynalite through the request counter of section 3: ${Object.entries(e2e.dynamodbRequests)
       .map(([action, n]) => `${action} ${n} (${f3(n / e2e.events)} per event)`)
       .join(', ')}; write units of the items written (the events table's index adds as many) ${Object.entries(e2e.dynamodbWriteUnits)
       .map(([table, n]) => `${table} ${n}`)
       .join(', ')}. FIFO receives hand out runs of one message group, as on SQS (docs/local-run.md, "FIFO receives"), so the state projector writes once per subject per batch.`,
+  ];
+}
+
+/** The run without the request counter: the throughput figure, its goal, and where the CPU went. */
+function throughputLines(r: BenchResults): string[] {
+  const t = r.throughput;
+  if (!t) return ['', ...notMeasured(r, '5'), ''];
+  const goal = t.events >= 10_000 ? ` (goal ≥ ${THROUGHPUT_GOAL.toLocaleString('en-US')}: ${t.eventsPerSecond >= THROUGHPUT_GOAL ? 'met' : '**missed**'})` : '';
+  return [
+    '',
+    `**Throughput.** The same scenario without the request counter in front of dynalite (\`local/bench.ts\`, default concurrency):`,
+    `**${Math.round(t.eventsPerSecond)} events/s** end to end${goal}, p50 ${Math.round(t.latencyMs.p50 ?? 0)} ms, p99 ${Math.round(t.latencyMs.p99 ?? 0)} ms;`,
+    `the process used ${t.cpuCores.toFixed(2)} cores, ${cpuMsPerEvent(t).toFixed(2)} ms of CPU per event, load average ${t.loadAverage.toFixed(2)} at its start. ${t.measure} per thread, as a share of one core:`,
+    '',
+    '| thread | share |',
+    '| --- | ---: |',
+    ...Object.entries(t.busy).map(([thread, share]) => `| ${thread} | ${(share * 100).toFixed(0)}% |`),
+    '',
   ];
 }
 

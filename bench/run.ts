@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { benchPublish } from '../cli/bench-publish';
+import { runBenchmark } from '../local/bench';
 import { coldStart } from './cold-start';
 import { costLines } from './cost-lines';
 import { runLocalEndToEnd } from './end-to-end';
@@ -66,6 +67,9 @@ async function main(): Promise<void> {
     const e2e = await attempt('5', `local end-to-end run, ${plan.e2eEvents.toLocaleString('en-US')} events`, () =>
       runLocalEndToEnd({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly }),
     );
+    const throughput = await attempt('5', `local end-to-end throughput, ${plan.e2eEvents.toLocaleString('en-US')} events, no request counter`, () =>
+      runBenchmark({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly, synth: synth ? false : undefined }),
+    );
     const cliPublish = await attempt('5', `CLI publish of ${plan.e2eEvents.toLocaleString('en-US')} events to the local run`, () =>
       benchPublish({ events: plan.e2eEvents }),
     );
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
       handlers,
       coldStart: cold,
       e2e,
+      throughput,
       cost,
       eventBytes,
       errors,

@@ -66,9 +66,17 @@ async function send(queueUrl: string, groups: Record<string, number>): Promise<v
   }
 }
 
-async function receive(queueUrl: string, max = 10): Promise<Message[]> {
-  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max }));
+async function receive(queueUrl: string, max = 10, visibilityTimeout?: number): Promise<Message[]> {
+  const out = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, VisibilityTimeout: visibilityTimeout }),
+  );
   return out.Messages ?? [];
+}
+
+/** Receives with a visibility timeout of 0: the messages' visibility has ended by the next call. */
+async function receiveAndExpire(queueUrl: string): Promise<void> {
+  await receive(queueUrl, 10, 0);
+  await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 const bodies = (messages: Message[]) => messages.map((m) => m.Body);
@@ -105,10 +113,9 @@ test('messages made visible again one by one come back in their original order',
 });
 
 test('messages whose visibility timeout expires come back in their original order', async () => {
-  const queueUrl = await fifoQueue({ VisibilityTimeout: '1' });
+  const queueUrl = await fifoQueue();
   await send(queueUrl, { a: 3 });
-  await receive(queueUrl);
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await receiveAndExpire(queueUrl);
   expect(bodies(await receive(queueUrl))).toEqual(['a:1', 'a:2', 'a:3']);
 });
 
@@ -117,13 +124,9 @@ test('every message of a run moves to the dead-letter queue after maxReceiveCoun
   const dlqArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes!.QueueArn;
-  const queueUrl = await fifoQueue({
-    VisibilityTimeout: '1',
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }),
-  });
+  const queueUrl = await fifoQueue({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) });
   await send(queueUrl, { a: 3 });
-  await receive(queueUrl);
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await receiveAndExpire(queueUrl);
   await receive(queueUrl);
   expect(bodies(await receive(dlqUrl))).toEqual(['a:1', 'a:2', 'a:3']);
 });
