@@ -28,7 +28,8 @@ export function formatSummary(s: RunSummary): string[] {
     `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
       ` = ${p.publishes} publishes in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
     `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`,
-    `  queues ${s.drained ? 'drained' : 'NOT drained'} after ${secs(s.seconds)} (failing messages are retried until they are dead-lettered)`,
+    `  queues ${s.drained ? 'drained' : 'NOT drained'} after ${secs(s.seconds)}` +
+      (s.queues.some((q) => q.failedAttempts > 0) ? ' (failed messages are retried until they succeed or are dead-lettered)' : ''),
     '',
     'Tables:',
     ...s.tables.map((t) => `  ${t.logicalId.padEnd(36)} ${String(t.items).padStart(7)} items   ${t.name}`),
