@@ -5,7 +5,7 @@
  * the CPU small so the emulators and the functions get it; the SDK's request pipeline costs several
  * times more per call.
  */
-import { Agent, request } from 'node:http';
+import { EmulatorHttp } from './emulator-http';
 
 export interface PublishBatchEntry {
   readonly Id: string;
@@ -31,14 +31,10 @@ export class SnsWireError extends Error {
 }
 
 export class SnsWire {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  private readonly url: URL;
-  private readonly authorization: string;
+  private readonly http: EmulatorHttp;
 
   constructor(endpoint: string, region: string) {
-    this.url = new URL(endpoint);
-    // The emulator reads the region from the credential scope; the signature is not checked.
-    this.authorization = `AWS4-HMAC-SHA256 Credential=local/20250101/${region}/sns/aws4_request, SignedHeaders=host, Signature=local`;
+    this.http = new EmulatorHttp(endpoint, region, 'sns', 16);
   }
 
   async publishBatch(topicArn: string, entries: readonly PublishBatchEntry[]): Promise<PublishBatchOutcome> {
@@ -58,7 +54,7 @@ export class SnsWire {
         form.append(`${attribute}.Value.StringValue`, value.StringValue);
       });
     });
-    const { status, text } = await this.post(form.toString());
+    const { status, text } = await this.http.post(form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
     if (status !== 200) {
       throw new SnsWireError(tag(text, 'Code') ?? String(status), tag(text, 'Message') ?? text.slice(0, 200));
     }
@@ -66,34 +62,7 @@ export class SnsWire {
   }
 
   destroy(): void {
-    this.agent.destroy();
-  }
-
-  private post(body: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent: this.agent,
-          host: this.url.hostname,
-          port: this.url.port,
-          method: 'POST',
-          path: '/',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': Buffer.byteLength(body),
-            authorization: this.authorization,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    this.http.destroy();
   }
 }
 

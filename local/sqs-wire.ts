@@ -4,7 +4,6 @@
  * pollers are not SDK clients either; this one exists to keep the per-call cost of the runner
  * small, so the emulators and the handlers get the CPU.
  */
-import { Agent, request } from 'node:http';
 import type {
   ChangeMessageVisibilityBatchRequest,
   ChangeMessageVisibilityBatchResult,
@@ -15,6 +14,7 @@ import type {
   ReceiveMessageRequest,
   ReceiveMessageResult,
 } from '@aws-sdk/client-sqs';
+import { EmulatorHttp } from './emulator-http';
 
 export class SqsWireError extends Error {
   public readonly name = 'SqsWireError';
@@ -34,62 +34,32 @@ interface Actions {
 }
 
 export class SqsWire {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly url: URL;
-  private readonly authorization: string;
+  private readonly http: EmulatorHttp;
 
   constructor(endpoint: string, region: string) {
-    this.url = new URL(endpoint);
-    // The emulator reads the region from the credential scope; the signature is not checked.
-    this.authorization = `AWS4-HMAC-SHA256 Credential=local/20250101/${region}/sqs/aws4_request, SignedHeaders=host, Signature=local`;
+    this.http = new EmulatorHttp(endpoint, region, 'sqs', 64);
   }
 
-  call<A extends keyof Actions>(action: A, input: Actions[A][0], signal?: AbortSignal): Promise<Actions[A][1]> {
-    const body = JSON.stringify(input);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent: this.agent,
-          host: this.url.hostname,
-          port: this.url.port,
-          method: 'POST',
-          path: '/',
-          signal,
-          headers: {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': `AmazonSQS.${action}`,
-            'content-length': Buffer.byteLength(body),
-            authorization: this.authorization,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown>;
-            try {
-              json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-            } catch {
-              reject(new SqsWireError('InvalidResponse', `${action} answered ${res.statusCode}: ${text.slice(0, 200)}`));
-              return;
-            }
-            if (res.statusCode !== 200) {
-              const code = String(json.__type ?? res.statusCode).replace(/^.*#/, '');
-              reject(new SqsWireError(code, String(json.message ?? json.Message ?? text)));
-            } else {
-              resolve(json as Actions[A][1]);
-            }
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  async call<A extends keyof Actions>(action: A, input: Actions[A][0], signal?: AbortSignal): Promise<Actions[A][1]> {
+    const { status, text } = await this.http.post(
+      JSON.stringify(input),
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+      signal,
+    );
+    let json: Record<string, unknown>;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      throw new SqsWireError('InvalidResponse', `${action} answered ${status}: ${text.slice(0, 200)}`);
+    }
+    if (status !== 200) {
+      const code = String(json.__type ?? status).replace(/^.*#/, '');
+      throw new SqsWireError(code, String(json.message ?? json.Message ?? text));
+    }
+    return json as Actions[A][1];
   }
 
   destroy(): void {
-    this.agent.destroy();
+    this.http.destroy();
   }
 }

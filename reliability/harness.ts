@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { synthesize } from '../local/cloud-assembly';
 import { LocalPipeline } from '../local/pipeline';
 import { type ConservationReport, type DeadLetter, type Observations, checkConservation, scopeTo } from './conservation';
-import { FaultProxy } from './fault-proxy';
+import { type FaultRule, FaultProxy } from './fault-proxy';
 import { type PublishOutcome, type PublishedMessage, publishMessages } from './ledger';
 import { InvocationObserver } from './observer';
 import { drainDeadLetters, pipelineTables, scanTable } from './read-outcome';
@@ -88,6 +88,21 @@ export class Harness {
     this.published.push(...outcome.published);
     this.publishFailures.push(...outcome.failed);
     return outcome;
+  }
+
+  /**
+   * Publishes with these fault rules on, waits until the queues are drained, then turns the faults
+   * off (also when it throws). Returns what SNS accepted.
+   */
+  async publishUnderFaults(rules: readonly FaultRule[], messages: readonly PublishedMessage[]): Promise<PublishedMessage[]> {
+    this.proxy.setRules(rules);
+    try {
+      const out = await this.publish(messages);
+      await this.drain();
+      return out.published;
+    } finally {
+      this.proxy.setRules([]);
+    }
   }
 
   /** Waits until every queue is drained; throws after timeoutMs. */

@@ -30,16 +30,12 @@ export const blockedGroup: Scenario = {
 
     const before = h.proxy.injected.get('server-error')!;
     const deliveriesBefore = new Set(h.observer.deliveries['state-projector'].keys());
-    const { value: published, seconds } = await timed(async () => {
-      h.proxy.setRules([{ kind: 'server-error', rate: 1, operations: ['PutItem'], subject: (s) => s === failing, limit: before + FAULTS }]);
-      try {
-        const out = await h.publish(messages);
-        await h.drain();
-        return out.published;
-      } finally {
-        h.proxy.setRules([]);
-      }
-    });
+    const { value: published, seconds } = await timed(() =>
+      h.publishUnderFaults(
+        [{ kind: 'server-error', rate: 1, operations: ['PutItem'], subject: (s) => s === failing, limit: before + FAULTS }],
+        messages,
+      ),
+    );
     const injected = h.proxy.injected.get('server-error')! - before;
     const report = await h.check(published);
 

@@ -28,16 +28,7 @@ function dynamodbFault(
       const before = h.proxy.injectedTotal(kinds);
       const errorsBefore = new Map(h.observer.errors);
       const first = minimum > 0 ? [{ ...rules[0], rate: 1, limit: h.proxy.injected.get(rules[0].kind)! + minimum }] : [];
-      const { value: published, seconds } = await timed(async () => {
-        h.proxy.setRules([...first, ...rules]);
-        try {
-          const out = await h.publish(messages);
-          await h.drain();
-          return out.published;
-        } finally {
-          h.proxy.setRules([]);
-        }
-      });
+      const { value: published, seconds } = await timed(() => h.publishUnderFaults([...first, ...rules], messages));
       const injected = h.proxy.injectedTotal(kinds) - before;
       const report = await h.check(published);
       const checks = [...commonChecks(injected, report, published.length, messages.length), ...extra(h, errorsBefore)];

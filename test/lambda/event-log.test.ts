@@ -4,7 +4,7 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient }
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEventLogHandler, type EventLogHandler } from '../../lambda/event-log/handler';
+import { createEventLogHandler, type EventLogHandler, type EventLogHandlerOptions } from '../../lambda/event-log/handler';
 import { NOW, cloudEvent, instantRetries, quietLogger, sqsEvent, sqsRecord } from './fixtures';
 
 const TABLE = 'events';
@@ -27,15 +27,13 @@ beforeEach(() => {
   }));
   logger = quietLogger();
   retries = instantRetries(4);
-  handler = createEventLogHandler({
-    client,
-    tableName: TABLE,
-    retentionDays: 30,
-    logger,
-    retryPolicy: retries,
-    now: () => NOW,
-  });
+  handler = eventLogHandler();
 });
+
+/** The handler under test, with the file's clients, logger and retry policy. */
+function eventLogHandler(extra: Partial<EventLogHandlerOptions> = {}): EventLogHandler {
+  return createEventLogHandler({ client, tableName: TABLE, retentionDays: 30, logger, retryPolicy: retries, now: () => NOW, ...extra });
+}
 
 /** The items of every BatchWriteItem call, in call order. */
 function batchWrites(): Record<string, unknown>[][] {
@@ -303,15 +301,7 @@ describe('event log handler with a dead-letter queue', () => {
   let dlqHandler: EventLogHandler;
 
   beforeEach(() => {
-    dlqHandler = createEventLogHandler({
-      client,
-      tableName: TABLE,
-      retentionDays: 30,
-      logger,
-      retryPolicy: retries,
-      now: () => NOW,
-      deadLetter: { client: sqsClient, queueUrl: DLQ, retryPolicy: instantRetries(3) },
-    });
+    dlqHandler = eventLogHandler({ deadLetter: { client: sqsClient, queueUrl: DLQ, retryPolicy: instantRetries(3) } });
   });
 
   const mixedBatch = () =>
