@@ -1,8 +1,12 @@
 // Integration test for a real account: deploys the sample stack, publishes
-// one event to the topic and waits until both consumers have written it.
+// one event to the topic and waits until both consumers have written it; then
+// publishes a malformed event and, right behind it in the same message group,
+// a valid one, and checks that the malformed one is in the state projector's
+// dead-letter queue with its reason while the valid one was still projected
+// (a poison message does not hold back or take down its FIFO group).
 // Run it with `npm run integ` (see the README); CI only synthesizes it
 // (`npm run integ:synth`).
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration } from 'aws-cdk-lib';
 import { EventPipelineStack } from '../lib';
 
@@ -75,4 +79,62 @@ const stateProjected = integ.assertions
   .expect(ExpectedResult.objectLike({ Item: { subject: { S: event.subject }, sequence: { N: event.sequence } } }))
   .waitForAssertions(waitFor);
 
-publish.next(eventLogged).next(stateProjected);
+// GIVEN a malformed event (a non-numeric sequence) and, behind it in the same
+// message group, the subject's next valid event
+const malformed = { ...event, id: 'integ-event-0002', sequence: 'second' };
+const next = { ...event, id: 'integ-event-0003', sequence: '3' };
+const publishPoison = integ.assertions.awsApiCall('SNS', 'publishBatch', {
+  TopicArn: pipeline.topic.topicArn,
+  PublishBatchRequestEntries: [malformed, next].map((e, i) => ({
+    Id: String(i),
+    Message: JSON.stringify(e),
+    MessageGroupId: e.subject,
+    MessageDeduplicationId: e.id,
+    MessageAttributes: { type: { DataType: 'String', StringValue: e.type } },
+  })),
+});
+publishPoison.provider.addToRolePolicy({
+  Effect: 'Allow',
+  Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  Resource: [pipeline.encryptionKey.keyArn],
+});
+
+// THEN the state projector sends the malformed one to its dead-letter queue
+// on its first delivery, with the reason in its failure.reason attribute
+const poisonDeadLettered = integ.assertions
+  .awsApiCall('SQS', 'receiveMessage', {
+    QueueUrl: pipeline.stateProjector.deadLetterQueue.queueUrl,
+    MaxNumberOfMessages: 10,
+    MessageAttributeNames: ['All'],
+    VisibilityTimeout: 0,
+  })
+  .expect(
+    ExpectedResult.objectLike({
+      Messages: Match.arrayWith([
+        Match.objectLike({
+          Body: JSON.stringify(malformed),
+          MessageAttributes: Match.objectLike({
+            'failure.reason': Match.objectLike({ StringValue: Match.stringLikeRegexp('^sequence: ') }),
+          }),
+        }),
+      ]),
+    }),
+  )
+  .waitForAssertions(waitFor);
+poisonDeadLettered.provider.addToRolePolicy({
+  Effect: 'Allow',
+  Action: ['kms:Decrypt'],
+  Resource: [pipeline.encryptionKey.keyArn],
+});
+
+// AND the valid event behind it in the group is projected
+const groupNotHeldBack = integ.assertions
+  .awsApiCall('DynamoDB', 'getItem', {
+    TableName: pipeline.stateTable.tableName,
+    Key: { subject: { S: event.subject } },
+    ConsistentRead: true,
+  })
+  .expect(ExpectedResult.objectLike({ Item: { eventId: { S: next.id }, sequence: { N: next.sequence } } }))
+  .waitForAssertions(waitFor);
+
+publish.next(eventLogged).next(stateProjected).next(publishPoison).next(poisonDeadLettered).next(groupNotHeldBack);
