@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../cli/index';
 import type { CliIO } from '../../cli/io';
+import { VALID_EVENT } from '../helpers/cloud-event';
 
 export const REGION = 'eu-west-1';
 const SQS = `https://sqs.${REGION}.amazonaws.com/123456789012`;
@@ -85,15 +86,5 @@ export function sqsMessage(
 }
 
 export function cloudEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    specversion: '1.0',
-    id: 'evt-1',
-    source: 'urn:test:orders',
-    type: 'order.updated',
-    subject: 'order-1',
-    sequence: 1,
-    time: '2025-03-01T11:59:00Z',
-    data: { status: 'open' },
-    ...overrides,
-  };
+  return { ...VALID_EVENT, data: { ...VALID_EVENT.data }, ...overrides };
 }

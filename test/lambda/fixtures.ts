@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { RetryPolicy } from '../../lambda/shared/backoff';
+import { VALID_EVENT } from '../helpers/cloud-event';
 
 export const NOW = new Date('2025-03-01T12:00:00.000Z');
 
@@ -18,17 +19,7 @@ export interface TestEvent {
 
 /** A valid CloudEvent; `overrides` replace or add fields. */
 export function cloudEvent(overrides: TestEvent = {}): TestEvent {
-  return {
-    specversion: '1.0',
-    id: 'evt-1',
-    source: 'urn:test:orders',
-    type: 'order.updated',
-    subject: 'order-1',
-    sequence: 1,
-    time: '2025-03-01T11:59:00Z',
-    data: { status: 'open' },
-    ...overrides,
-  };
+  return { ...VALID_EVENT, data: { ...VALID_EVENT.data }, ...overrides };
 }
 
 /** The same event without the listed fields. */

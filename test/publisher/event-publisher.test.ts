@@ -9,23 +9,14 @@ import {
   InvalidEventError,
   type PublishedResult,
 } from '../../publisher';
+import { VALID_EVENT } from '../helpers/cloud-event';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';
 const sns = mockClient(SNSClient);
 const client = new SNSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
 function event(overrides: Partial<CloudEventInput> & Record<string, unknown> = {}): CloudEventInput {
-  return {
-    specversion: '1.0',
-    id: 'evt-1',
-    source: 'urn:test:orders',
-    type: 'order.updated',
-    subject: 'order-1',
-    sequence: 1,
-    time: '2025-03-01T11:59:00Z',
-    data: { status: 'open' },
-    ...overrides,
-  };
+  return { ...VALID_EVENT, data: { ...VALID_EVENT.data }, ...overrides };
 }
 
 /** `count` events of `subjects` subjects, each subject's sequence rising. */
