@@ -2,7 +2,7 @@
  * Every figure of a benchmark run next to its goal: one row each, for the
  * console and the summary table of docs/benchmarks.md.
  */
-import type { BenchReport } from '../local/bench';
+import { type BenchReport, cpuMsPerEvent } from '../local/bench';
 import type { ColdStartFigures } from './cold-start';
 import type { CostLines } from './cost-lines';
 import type { EndToEndFigures } from './end-to-end';
@@ -47,8 +47,6 @@ const times = (n: number) => `${n.toFixed(2)}×`;
 /** Events per second the local run is to reach end to end at 10,000 events on two cores. */
 export const THROUGHPUT_GOAL = 1_000;
 
-/** CPU milliseconds the whole process spent per event. */
-export const cpuMsPerEvent = (t: BenchReport) => (t.cpuCores * t.seconds * 1000) / t.events;
 
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 const perEvent = (n: number) => n.toFixed(3);

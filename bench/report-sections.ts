@@ -2,8 +2,9 @@
  * The sections of docs/benchmarks.md, one per figure: how it was measured,
  * every sample, and what is modelled rather than measured.
  */
+import { cpuMsPerEvent } from '../local/bench';
 import type { CostPerMillion, PipelineUse } from './cost-model';
-import { THROUGHPUT_GOAL, cpuMsPerEvent, kb, secs, usd, variant, type BenchResults } from './figures';
+import { THROUGHPUT_GOAL, kb, secs, usd, variant, type BenchResults } from './figures';
 import { PRICES } from './prices';
 
 const f3 = (n: number) => n.toFixed(3);

@@ -1,6 +1,7 @@
 /**
  * Errors the CLI reports, and what the AWS SDK's errors mean to an operator.
  */
+import { networkCode as publisherNetworkCode } from '../publisher/retry';
 
 /** Exit codes: documented in docs/cli.md. */
 export const EXIT = {
@@ -92,14 +93,8 @@ export function explain(error: unknown, context: ErrorContext): CliError {
   return new CliError(e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message);
 }
 
+/** The publisher's reading of a network error code, also looking through the error's `cause`. */
 function networkCode(error: SdkError): string | undefined {
-  if (typeof error.code === 'string') return error.code;
-  if (Array.isArray(error.errors)) {
-    for (const inner of error.errors) {
-      const code = (inner as SdkError | undefined)?.code;
-      if (typeof code === 'string') return code;
-    }
-  }
   const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? networkCode(cause as SdkError) : undefined;
+  return publisherNetworkCode(error) ?? (cause instanceof Error ? networkCode(cause as SdkError) : undefined);
 }

@@ -111,6 +111,11 @@ function snapshot(pipeline: LocalPipeline): { threads: Record<string, number>; c
   return { threads, cpu: (usage.user + usage.system) / 1000, measure: exact ? 'CPU time' : 'event loop busy time' };
 }
 
+/** CPU milliseconds the whole process spent per event. */
+export function cpuMsPerEvent(r: BenchReport): number {
+  return (r.cpuCores * r.seconds * 1000) / r.events;
+}
+
 export function formatBench(r: BenchReport): string {
   const ms = (v?: number) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   return [
@@ -124,7 +129,7 @@ export function formatBench(r: BenchReport): string {
     ),
     `machine: ${cpus().length} cores, load average ${r.loadAverage.toFixed(2)} at the start`,
     `where the time goes (${r.measure} per thread as a share of wall time; the process used ${r.cpuCores.toFixed(2)} cores,` +
-      ` ${((r.cpuCores * r.seconds * 1000) / r.events).toFixed(2)} ms of CPU per event):`,
+      ` ${cpuMsPerEvent(r).toFixed(2)} ms of CPU per event):`,
     ...Object.entries(r.busy).map(([k, v]) => `  ${k.padEnd(56)} ${(v * 100).toFixed(0).padStart(4)}%`),
   ].join('\n');
 }

@@ -109,7 +109,7 @@ export function callFailure(error: unknown): PublishFailure {
 }
 
 /** `ECONNREFUSED` and the like, also from inside an AggregateError (IPv4 and IPv6 both refused). */
-function networkCode(error: SdkError): string | undefined {
+export function networkCode(error: Error & { readonly code?: unknown; readonly errors?: unknown }): string | undefined {
   if (typeof error.code === 'string') return error.code;
   if (Array.isArray(error.errors)) {
     for (const inner of error.errors) {

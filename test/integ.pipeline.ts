@@ -6,7 +6,7 @@
 // (a poison message does not hold back or take down its FIFO group).
 // Run it with `npm run integ` (see the README); CI only synthesizes it
 // (`npm run integ:synth`).
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, type IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration } from 'aws-cdk-lib';
 import { EventPipelineStack } from '../lib';
 
@@ -18,6 +18,11 @@ const stack = new EventPipelineStack(app, 'EventPipelineInteg', {
   description: 'cdk-event-pipeline integration test: safe to delete',
 });
 const { pipeline } = stack;
+
+/** The topic and the queues are encrypted with the pipeline's key: lets an assertion call use it. */
+function useKey(call: IApiCall, ...actions: string[]): void {
+  call.provider.addToRolePolicy({ Effect: 'Allow', Action: actions, Resource: [pipeline.encryptionKey.keyArn] });
+}
 
 const integ = new IntegTest(app, 'EventPipeline', {
   testCases: [stack],
@@ -47,11 +52,7 @@ const publish = integ.assertions.awsApiCall('SNS', 'publish', {
   MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
 });
 // The topic is encrypted with the pipeline's key: the publisher needs to use it.
-publish.provider.addToRolePolicy({
-  Effect: 'Allow',
-  Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-  Resource: [pipeline.encryptionKey.keyArn],
-});
+useKey(publish, 'kms:GenerateDataKey', 'kms:Decrypt');
 
 const waitFor = { totalTimeout: Duration.minutes(5), interval: Duration.seconds(10), backoffRate: 1 };
 
@@ -93,11 +94,7 @@ const publishPoison = integ.assertions.awsApiCall('SNS', 'publishBatch', {
     MessageAttributes: { type: { DataType: 'String', StringValue: e.type } },
   })),
 });
-publishPoison.provider.addToRolePolicy({
-  Effect: 'Allow',
-  Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-  Resource: [pipeline.encryptionKey.keyArn],
-});
+useKey(publishPoison, 'kms:GenerateDataKey', 'kms:Decrypt');
 
 // THEN the state projector sends the malformed one to its dead-letter queue
 // on its first delivery, with the reason in its failure.reason attribute
@@ -121,11 +118,7 @@ const poisonDeadLettered = integ.assertions
     }),
   )
   .waitForAssertions(waitFor);
-poisonDeadLettered.provider.addToRolePolicy({
-  Effect: 'Allow',
-  Action: ['kms:Decrypt'],
-  Resource: [pipeline.encryptionKey.keyArn],
-});
+useKey(poisonDeadLettered, 'kms:Decrypt');
 
 // AND the valid event behind it in the group is projected
 const groupNotHeldBack = integ.assertions

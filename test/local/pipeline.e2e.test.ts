@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { synthesize } from '../../local/cloud-assembly';
 import { runDemo } from '../../local/demo-run';
@@ -14,7 +13,8 @@ import type { FunctionHost } from '../../local/lambda-host';
 import { LocalPipeline } from '../../local/pipeline';
 import { type Scenario, generateScenario } from '../../local/scenario';
 import type { RunSummary } from '../../local/summary';
-import type { QueuePlan, TablePlan } from '../../local/template';
+import type { QueuePlan } from '../../local/template';
+import { pipelineTables, scanTable } from '../../reliability/read-outcome';
 
 const PROJECT_DIR = join(__dirname, '..', '..');
 // Visibility timeouts of 180 s become 0.36 s, so a message whose write keeps failing would be
@@ -82,21 +82,6 @@ describe('the local pipeline, end to end', () => {
     };
   }
 
-  const table = (key: string): TablePlan =>
-    pipeline.plan.tables.find((t) => t.keySchema.length === 1 && t.keySchema[0].AttributeName === key)!;
-
-  async function scan(t: TablePlan): Promise<Record<string, unknown>[]> {
-    const documents = DynamoDBDocumentClient.from(pipeline.clients.dynamodb);
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await documents.send(new ScanCommand({ TableName: t.name, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
   async function drainDeadLetters(queue: QueuePlan): Promise<string[]> {
     const bodies: string[] = [];
     for (;;) {
@@ -129,14 +114,14 @@ describe('the local pipeline, end to end', () => {
   });
 
   test('each valid event appears exactly once in the events table', async () => {
-    const items = await scan(table('id'));
+    const items = await scanTable(pipeline, pipelineTables(pipeline).events);
     const ids = items.map((i) => i.id as string);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(scenario.events.map((e) => e.id)));
   });
 
   test("each subject's state is the in-order fold of its events", async () => {
-    const items = await scan(table('subject'));
+    const items = await scanTable(pipeline, pipelineTables(pipeline).state);
     expect(items).toHaveLength(scenario.expectedState.size);
     for (const item of items) {
       const expected = scenario.expectedState.get(item.subject as string)!;
