@@ -6,7 +6,7 @@ import { type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter'
 import type { PipelineEvent } from '../shared/envelope';
 import { MessageGroupBlockedError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure, type RecordFailure } from '../shared/logger';
-import { malformedRecords, planBatch, type Step, type WriteStep } from './plan';
+import { malformedRecords, parseRecords, planBatch, type Step, type WriteStep } from './plan';
 
 export interface StateProjectorHandlerOptions {
   readonly client: DynamoDBDocumentClient;
@@ -72,8 +72,9 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
     if (context) {
       logger.addContext(context);
     }
-    const deadLettered = await deadLetterRecords(malformedRecords(event.Records), options.deadLetter);
-    const steps = planBatch(event.Records, deadLettered.sent);
+    const parsed = parseRecords(event.Records);
+    const deadLettered = await deadLetterRecords(malformedRecords(parsed), options.deadLetter);
+    const steps = planBatch(event.Records, deadLettered.sent, parsed);
     const updatedAt = now();
     const writeErrors = new Map<string, Error>();
     let applied = 0;

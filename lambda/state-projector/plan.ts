@@ -51,16 +51,27 @@ interface ValidStep extends EventStep {
   readonly key: string;
 }
 
-/** The records of a batch whose body is not a valid event, in batch order, with why. */
-export function malformedRecords(records: readonly SQSRecord[]): DeadLetter[] {
-  return records.flatMap((record) => {
+/** A record with its body parsed: the event, or why the body is not one. */
+export type ParsedRecord =
+  | { readonly record: SQSRecord; readonly event: PipelineEvent }
+  | { readonly record: SQSRecord; readonly error: Error };
+
+/** Parses each record's body once, for `malformedRecords` and `planBatch` to share. */
+export function parseRecords(records: readonly SQSRecord[]): ParsedRecord[] {
+  return records.map((record) => {
     try {
-      parseEvent(record.body);
-      return [];
+      return { record, event: parseEvent(record.body) };
     } catch (error) {
-      return error instanceof MalformedEventError ? [{ record, error, eventId: error.eventId }] : [];
+      return { record, error: toError(error) };
     }
   });
+}
+
+/** The records of a batch whose body is not a valid event, in batch order, with why. */
+export function malformedRecords(parsed: readonly ParsedRecord[]): DeadLetter[] {
+  return parsed.flatMap((p) =>
+    'error' in p && p.error instanceof MalformedEventError ? [{ record: p.record, error: p.error, eventId: p.error.eventId }] : [],
+  );
 }
 
 /**
@@ -74,30 +85,33 @@ export function malformedRecords(records: readonly SQSRecord[]): DeadLetter[] {
  * record has none.
  *
  * @param deadLettered message ids of the malformed records already sent to the dead-letter queue
+ * @param parsed the records' bodies, parsed (`parseRecords(records)` unless given)
  * @returns one step per record, in batch order
  */
-export function planBatch(records: readonly SQSRecord[], deadLettered: ReadonlySet<string> = new Set()): Step[] {
+export function planBatch(
+  records: readonly SQSRecord[],
+  deadLettered: ReadonlySet<string> = new Set(),
+  parsed: readonly ParsedRecord[] = parseRecords(records),
+): Step[] {
   const blockedGroups = new Set<string>();
   const newest = new Map<string, { readonly index: number; readonly sequence: number }>();
 
-  const parsed = records.map((record, index): ValidStep | DeadLetteredStep | MalformedStep | BlockedStep => {
-    const { messageId } = record;
-    const messageGroupId = record.attributes?.MessageGroupId;
+  const steps = parsed.map((p, index): ValidStep | DeadLetteredStep | MalformedStep | BlockedStep => {
+    const { messageId } = p.record;
+    const messageGroupId = p.record.attributes?.MessageGroupId;
     if (messageGroupId !== undefined && blockedGroups.has(messageGroupId)) {
-      return { kind: 'blocked', messageId, groupId: messageGroupId, eventId: eventIdOf(record.body) };
+      return { kind: 'blocked', messageId, groupId: messageGroupId, eventId: eventIdOf(p) };
     }
-    let event: PipelineEvent;
-    try {
-      event = parseEvent(record.body);
-    } catch (error) {
+    if ('error' in p) {
       if (deadLettered.has(messageId)) {
-        return { kind: 'dead-lettered', messageId, groupId: messageGroupId, error: toError(error) };
+        return { kind: 'dead-lettered', messageId, groupId: messageGroupId, error: p.error };
       }
       if (messageGroupId !== undefined) {
         blockedGroups.add(messageGroupId);
       }
-      return { kind: 'malformed', messageId, groupId: messageGroupId, error: toError(error) };
+      return { kind: 'malformed', messageId, groupId: messageGroupId, error: p.error };
     }
+    const { event } = p;
     const groupId = messageGroupId ?? event.subject;
     const key = JSON.stringify([groupId, event.subject]);
     if (event.sequence > (newest.get(key)?.sequence ?? -1)) {
@@ -106,7 +120,7 @@ export function planBatch(records: readonly SQSRecord[], deadLettered: ReadonlyS
     return { kind: 'valid', messageId, groupId, event, key };
   });
 
-  return parsed.map((step, index): Step => {
+  return steps.map((step, index): Step => {
     if (step.kind !== 'valid') {
       return step;
     }
@@ -116,10 +130,7 @@ export function planBatch(records: readonly SQSRecord[], deadLettered: ReadonlyS
   });
 }
 
-function eventIdOf(body: string): string | undefined {
-  try {
-    return parseEvent(body).id;
-  } catch (error) {
-    return error instanceof MalformedEventError ? error.eventId : undefined;
-  }
+function eventIdOf(p: ParsedRecord): string | undefined {
+  if ('event' in p) return p.event.id;
+  return p.error instanceof MalformedEventError ? p.error.eventId : undefined;
 }
