@@ -55,8 +55,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
     process.stdout.write(`${formatSummary(summary).join('\n')}\n`);
     if (options.json) writeJson(resolve(options.json), summary);
-    const ok = summary.drained && summary.published.failed === 0;
+    const ok = summary.drained && summary.published.failed === 0 && summary.orderingViolations.length === 0;
     if (!summary.drained) process.stderr.write(`The queues did not drain within ${options.drainTimeoutSeconds} s.\n`);
+    if (summary.orderingViolations.length > 0) {
+      process.stderr.write(`${summary.orderingViolations.length} FIFO ordering violations: a handler broke the partial batch response contract.\n`);
+    }
     if (!options.keep) return ok ? 0 : 1;
 
     const vars = exportedVariables(pipeline.plan, pipeline.emulators);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { type LocalClients, createClients } from './clients';
 import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
 import { type Emulators, startEmulators } from './emulators';
-import { type EventSourceRuntime, createHost, createSource } from './event-sources';
+import { type EventSourceRuntime, createHost, createSource, sourceTimings } from './event-sources';
 import { FunctionLogs } from './function-logs';
 import type { FunctionHost } from './lambda-host';
 import { provision } from './provision';
@@ -26,7 +26,11 @@ export interface PipelineOptions {
   readonly synth?: boolean;
   /** Stack to run when the assembly has several. @default the only stack */
   readonly stackName?: string;
-  /** Multiplies visibility timeouts, batching windows and function timeouts. @default 1 */
+  /**
+   * Multiplies visibility timeouts, batching windows and function timeouts; where a function timeout
+   * would drop below MIN_FUNCTION_TIMEOUT_MS, its event sources use a larger factor (see sourceTimings).
+   * @default 1
+   */
   readonly timeScale?: number;
   /**
    * Concurrent batches per event source mapping, each with its own execution environment.
@@ -105,7 +109,12 @@ export class LocalPipeline {
         accountId: emulators.accountId,
         queueUrl: emulators.queueUrl,
       });
-      await provision(plan, clients);
+      // A queue is created with its event source's scaled visibility timeout, rounded up to whole
+      // seconds; the poller receives with the exact value.
+      const visibility = new Map(
+        plan.eventSources.map((m) => [m.queue, Math.ceil(sourceTimings(m, plan, timeScale).visibilityTimeoutMs / 1000)]),
+      );
+      await provision(plan, clients, { visibilityTimeoutSeconds: visibility });
       const overrides = {
         dynamodbEndpoint: await options.functionDynamodbEndpoint?.(emulators.dynamodbEndpoint),
         preload: options.functionPreload,

@@ -1,13 +1,16 @@
 /**
  * Polls one queue for one event source mapping the way Lambda does: batches of up to BatchSize
- * gathered within the batching window, deletes what succeeded, and lets failures become visible
- * again after the (scaled) visibility timeout, so they reach the dead-letter queue after
- * maxReceiveCount receives.
+ * gathered within the batching window, received with the (scaled) visibility timeout, and deletes
+ * exactly what the function's response does not list as failed. Nothing else: a failed message,
+ * or one whose invocation outlives the visibility timeout, becomes visible again when its
+ * visibility timeout ends, as on SQS, and reaches the dead-letter queue after maxReceiveCount
+ * receives. A FIFO response that reports a success after a failure in the same message group is
+ * not corrected either: it is recorded as an ordering violation.
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { FunctionHost } from './lambda-host';
-import { FIFO_ATTRIBUTES, STANDARD_ATTRIBUTES, blockFailedGroups, failedMessageIds, toRecord } from './sqs-event';
+import { FIFO_ATTRIBUTES, type OrderingViolation, STANDARD_ATTRIBUTES, failedMessageIds, orderingViolations, toRecord } from './sqs-event';
 import type { SqsWire } from './sqs-wire';
 import { LatencyRecorder } from './stats';
 
@@ -21,7 +24,10 @@ export interface PollerOptions {
   readonly batchSize: number;
   /** MaximumBatchingWindowInSeconds, scaled, in ms. */
   readonly batchingWindowMs: number;
-  /** The queue's VisibilityTimeout, scaled, in ms: how long a failed message stays invisible. */
+  /**
+   * The queue's VisibilityTimeout, scaled, in ms, passed on every receive: how long a received
+   * message stays invisible, whether its invocation is still running or failed it.
+   */
   readonly visibilityTimeoutMs: number;
   readonly reportBatchItemFailures: boolean;
   /** Concurrent batches (Lambda scales pollers with the backlog; here it is fixed). */
@@ -41,6 +47,19 @@ export interface PollerStats {
   readonly latency: LatencyRecorder;
   /** When the handler last returned success for a message (epoch ms), 0 if never. */
   lastSuccessAt: number;
+  /**
+   * Receives of a message that an invocation of this event source still held: its visibility
+   * timeout ended while it was being processed, as on SQS.
+   */
+  redeliveredInFlight: number;
+  /**
+   * Deletes made with a receipt handle older than the message's latest receive. They delete
+   * nothing locally, so the message is processed again (on a FIFO queue SQS refuses such a handle
+   * too; on a standard queue it may delete the message).
+   */
+  staleDeletes: number;
+  /** FIFO responses that reported a success after a failure in the same group (none on a standard queue). */
+  readonly orderingViolations: OrderingViolation[];
 }
 
 const IDLE_SLEEP_MS = 5;
@@ -59,12 +78,16 @@ export class QueuePoller {
     messageIds: new Set(),
     latency: new LatencyRecorder(),
     lastSuccessAt: 0,
+    redeliveredInFlight: 0,
+    staleDeletes: 0,
+    orderingViolations: [],
   };
   private stopped = false;
   private lanes: Promise<void>[] = [];
   private readonly abort = new AbortController();
-  private readonly releases = new Set<NodeJS.Timeout>();
   private busyLanes = 0;
+  /** Messages an invocation holds (received, not yet deleted or failed): how many hold each, and its latest receipt handle. */
+  private readonly held = new Map<string, { holders: number; receiptHandle: string }>();
 
   constructor(private readonly options: PollerOptions) {}
 
@@ -72,16 +95,17 @@ export class QueuePoller {
     this.lanes = Array.from({ length: this.options.concurrency }, () => this.lane());
   }
 
-  /** True while a batch is being processed or failed messages wait to become visible. */
+  /**
+   * True while a batch is being gathered, processed or deleted. A failed message waiting for its
+   * visibility timeout is in flight on the queue, which the drain check counts.
+   */
   get busy(): boolean {
-    return this.busyLanes > 0 || this.releases.size > 0;
+    return this.busyLanes > 0;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    this.releases.forEach(clearTimeout);
-    this.releases.clear();
     await Promise.all(this.lanes);
   }
 
@@ -129,7 +153,7 @@ export class QueuePoller {
   }
 
   private async receive(max: number, waitSeconds: number): Promise<{ message: Message; receivedAt: number }[]> {
-    const { sqs, queueUrl, fifo } = this.options;
+    const { sqs, queueUrl, fifo, visibilityTimeoutMs } = this.options;
     this.stats.receives++;
     const out = await sqs.call(
       'ReceiveMessage',
@@ -137,6 +161,8 @@ export class QueuePoller {
         QueueUrl: queueUrl,
         MaxNumberOfMessages: max,
         WaitTimeSeconds: waitSeconds,
+        // Fractional seconds: fauxqs takes them, SQS would not (see docs/local-run.md).
+        VisibilityTimeout: visibilityTimeoutMs / 1000,
         MessageSystemAttributeNames: (fifo ? [...STANDARD_ATTRIBUTES, ...FIFO_ATTRIBUTES] : STANDARD_ATTRIBUTES) as never,
         MessageAttributeNames: ['All'],
       },
@@ -146,6 +172,16 @@ export class QueuePoller {
     const messages = out.Messages ?? [];
     if (messages.length === 0) this.stats.emptyReceives++;
     this.stats.received += messages.length;
+    for (const { MessageId = '', ReceiptHandle = '' } of messages) {
+      const held = this.held.get(MessageId);
+      if (held) {
+        this.stats.redeliveredInFlight++;
+        held.holders++;
+        held.receiptHandle = ReceiptHandle;
+      } else {
+        this.held.set(MessageId, { holders: 1, receiptHandle: ReceiptHandle });
+      }
+    }
     return messages.map((message) => ({ message, receivedAt }));
   }
 
@@ -163,13 +199,15 @@ export class QueuePoller {
         error: { errorType: 'Runtime.Unknown', errorMessage: error.message },
       }));
       const completedAt = Date.now();
-      let failed = failedMessageIds(records, outcome, reportBatchItemFailures);
-      if (fifo) failed = blockFailedGroups(records, failed);
+      // Exactly what Lambda deletes: every record the response does not list as failed.
+      const failed = failedMessageIds(records, outcome, reportBatchItemFailures);
+      if (fifo) this.stats.orderingViolations.push(...orderingViolations(records, failed));
       const succeeded = records.filter((r) => !failed.has(r.messageId));
       for (const r of succeeded) this.stats.latency.add(completedAt - Number(r.attributes.SentTimestamp));
       if (succeeded.length > 0) this.stats.lastSuccessAt = completedAt;
       this.stats.failedAttempts += failed.size;
-      this.scheduleRelease(batch.filter(({ message }) => failed.has(message.MessageId ?? '')));
+      // A failed message stays in flight until its visibility timeout ends; no invocation holds it now.
+      records.filter((r) => failed.has(r.messageId)).forEach((r) => this.unhold(r.messageId));
       // The lane stays busy until the delete has landed, so a drain never ends before it.
       deleted = this.delete(succeeded)
         .catch((error: Error) => {
@@ -182,7 +220,23 @@ export class QueuePoller {
     }
   }
 
+  private unhold(messageId: string): void {
+    const held = this.held.get(messageId);
+    if (held && --held.holders <= 0) this.held.delete(messageId);
+  }
+
   private async delete(records: SQSRecord[]): Promise<void> {
+    const stale = new Set(records.filter((r) => this.held.get(r.messageId)?.receiptHandle !== r.receiptHandle));
+    this.stats.staleDeletes += stale.size;
+    try {
+      await this.deleteChunks(records, stale);
+    } finally {
+      records.forEach((r) => this.unhold(r.messageId));
+    }
+  }
+
+  /** Deletes as Lambda does, stale handles included; only the others count as deleted. */
+  private async deleteChunks(records: SQSRecord[], stale: ReadonlySet<SQSRecord>): Promise<void> {
     const chunks: SQSRecord[][] = [];
     for (let i = 0; i < records.length; i += CHUNK) chunks.push(records.slice(i, i + CHUNK));
     await Promise.all(
@@ -191,36 +245,9 @@ export class QueuePoller {
           QueueUrl: this.options.queueUrl,
           Entries: chunk.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
         });
-        this.stats.deleted += out.Successful?.length ?? 0;
+        this.stats.deleted += (out.Successful ?? []).filter((e) => !stale.has(chunk[Number(e.Id)])).length;
       }),
     );
-  }
-
-  /** A failed message becomes visible again once its visibility timeout, counted from receipt, ends. */
-  private scheduleRelease(failed: { message: Message; receivedAt: number }[]): void {
-    const byTime = new Map<number, string[]>();
-    for (const { message, receivedAt } of failed) {
-      byTime.set(receivedAt, [...(byTime.get(receivedAt) ?? []), message.ReceiptHandle ?? '']);
-    }
-    for (const [receivedAt, handles] of byTime) {
-      const timer = setTimeout(() => {
-        this.releases.delete(timer);
-        void this.release(handles);
-      }, Math.max(0, receivedAt + this.options.visibilityTimeoutMs - Date.now()));
-      this.releases.add(timer);
-    }
-  }
-
-  private async release(handles: string[]): Promise<void> {
-    for (let i = 0; i < handles.length && !this.stopped; i += CHUNK) {
-      const chunk = handles.slice(i, i + CHUNK);
-      await this.options.sqs
-        .call('ChangeMessageVisibilityBatch', {
-          QueueUrl: this.options.queueUrl,
-          Entries: chunk.map((handle, n) => ({ Id: String(n), ReceiptHandle: handle, VisibilityTimeout: 0 })),
-        })
-        .catch((error: Error) => process.emitWarning(`releasing failed messages: ${error.message}`));
-    }
   }
 }
 

@@ -12,11 +12,19 @@ export class ProvisionError extends Error {
   public readonly name = 'ProvisionError';
 }
 
-export async function provision(plan: StackPlan, clients: LocalClients): Promise<void> {
+export interface ProvisionOptions {
+  /**
+   * VisibilityTimeout to create a queue with instead of the template's, by logical id: the scaled
+   * one of the queue's event source, in whole seconds as SQS takes it.
+   */
+  readonly visibilityTimeoutSeconds?: ReadonlyMap<string, number>;
+}
+
+export async function provision(plan: StackPlan, clients: LocalClients, options: ProvisionOptions = {}): Promise<void> {
   for (const queue of queuesInDependencyOrder(plan.queues)) {
-    const { QueueUrl } = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: queue.name, Attributes: queue.attributes }),
-    );
+    const visibility = options.visibilityTimeoutSeconds?.get(queue.logicalId);
+    const attributes = visibility === undefined ? queue.attributes : { ...queue.attributes, VisibilityTimeout: String(visibility) };
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
     if (QueueUrl !== queue.url) {
       throw new ProvisionError(`queue ${queue.logicalId}: the emulator answered URL ${QueueUrl}, expected ${queue.url}`);
     }

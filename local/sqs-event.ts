@@ -72,18 +72,50 @@ export function failedMessageIds(
   return failed;
 }
 
+/** A message of a FIFO batch, as an ordering violation names it. */
+export interface BatchMessage {
+  readonly messageId: string;
+  /** The CloudEvent `id` in the body, when the body has one. */
+  readonly eventId?: string;
+}
+
 /**
- * On a FIFO queue a failed message blocks the rest of its group: later messages of that group in
- * the same batch are not deleted either, so the group is retried in order.
+ * A FIFO response that reports a message of a group as failed and a later message of the same
+ * group, in the same batch, as processed. Lambda deletes exactly what the response does not list,
+ * so the later message is gone before the failed one is retried: the group is processed out of
+ * order. A function on a FIFO queue must stop at a group's first failure and list the rest.
  */
-export function blockFailedGroups(records: readonly SQSRecord[], failed: Set<string>): Set<string> {
-  const blocked = new Set<string>();
-  const result = new Set(failed);
+export interface OrderingViolation {
+  readonly group: string;
+  /** The group's messages the response listed as failed, in batch order. */
+  readonly failed: readonly BatchMessage[];
+  /** The group's messages after the first failure that the response did not list: deleted out of order. */
+  readonly succeededAfter: readonly BatchMessage[];
+}
+
+/** The ordering violations in one FIFO response; Lambda does not correct them, nor does the local run. */
+export function orderingViolations(records: readonly SQSRecord[], failed: ReadonlySet<string>): OrderingViolation[] {
+  const groups = new Map<string, { failed: BatchMessage[]; succeededAfter: BatchMessage[] }>();
   for (const record of records) {
     const group = record.attributes.MessageGroupId;
     if (group === undefined) continue;
-    if (blocked.has(group)) result.add(record.messageId);
-    else if (failed.has(record.messageId)) blocked.add(group);
+    let seen = groups.get(group);
+    if (failed.has(record.messageId)) {
+      if (!seen) groups.set(group, (seen = { failed: [], succeededAfter: [] }));
+      seen.failed.push(batchMessage(record));
+    } else if (seen) {
+      seen.succeededAfter.push(batchMessage(record));
+    }
   }
-  return result;
+  return [...groups].filter(([, v]) => v.succeededAfter.length > 0).map(([group, v]) => ({ group, ...v }));
+}
+
+function batchMessage(record: SQSRecord): BatchMessage {
+  try {
+    const id = (JSON.parse(record.body) as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') return { messageId: record.messageId, eventId: id };
+  } catch {
+    // not JSON: the message id alone names it
+  }
+  return { messageId: record.messageId };
 }

@@ -1,7 +1,15 @@
 /** Renders a RunSummary as text for the terminal. */
+import type { BatchMessage } from './sqs-event';
 import type { RunSummary } from './summary';
 
 const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+const MAX_VIOLATIONS_LISTED = 10;
+const REASON_SOURCE = {
+  'message attribute': 'from the failure.reason message attribute',
+  'handler log': "from the function's log (the message has no failure.reason attribute)",
+  none: 'no reason found',
+} as const;
+const messageName = (m: BatchMessage) => (m.eventId ? `${m.messageId} (event ${m.eventId})` : m.messageId);
 const secs = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} s`;
 
 export function formatSkipped(summary: Pick<RunSummary, 'skipped' | 'notes'>): string[] {
@@ -24,7 +32,8 @@ export function formatSummary(s: RunSummary): string[] {
   const lines = [
     '',
     `Summary: stack ${s.stack} (${s.region}), ${s.synthesized ? 'synthesized just now' : 'read from the existing cloud assembly'}`,
-    `  time scale ${s.timeScale}: visibility timeouts and batching windows x${s.timeScale}`,
+    `  time scale ${s.timeScale}: function timeouts, visibility timeouts and batching windows x${s.timeScale}` +
+      ` (function timeouts no lower than 1 s: see each queue's factor below)`,
     `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
       ` = ${p.publishes} publishes in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
     `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`,
@@ -44,17 +53,37 @@ export function formatSummary(s: RunSummary): string[] {
         ` ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
         ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average`,
       `    latency p50 ${ms(q.latencyMs.p50)}, p99 ${ms(q.latencyMs.p99)};` +
-        ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}`,
+        ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}` +
+        ` (x${+q.timeFactor.toPrecision(3)})`,
     );
+    if (q.redeliveredInFlight > 0 || q.staleDeletes > 0) {
+      lines.push(
+        `    ${q.redeliveredInFlight} messages delivered again while an invocation still held them (visibility timeout ended first);` +
+          ` ${q.staleDeletes} deletes with an outdated receipt handle deleted nothing`,
+      );
+    }
     const dlq = q.deadLetterQueue;
     if (!dlq) continue;
     lines.push(`    dead-letter queue ${dlq.name}: ${dlq.messages} messages`);
     for (const d of dlq.listed) {
-      lines.push(`      - ${d.messageId}${d.eventId ? ` (event ${d.eventId})` : ''}: ${d.reason}`);
+      lines.push(`      - ${d.messageId}${d.eventId ? ` (event ${d.eventId})` : ''}: ${d.reason} [${REASON_SOURCE[d.reasonSource]}]`);
     }
     if (dlq.listed.length < dlq.messages) {
       lines.push(`      (${dlq.messages - dlq.listed.length} more behind earlier messages of their FIFO group)`);
     }
+  }
+  if (s.orderingViolations.length > 0) {
+    lines.push('', `ORDERING VIOLATIONS: ${s.orderingViolations.length} FIFO responses reported a success after a failure in the same message group.`);
+    lines.push('  Lambda deletes every message the response does not list, so these were processed out of order:');
+    for (const v of s.orderingViolations.slice(0, MAX_VIOLATIONS_LISTED)) {
+      lines.push(
+        `  - ${v.function}, group ${v.group}: failed ${v.failed.map(messageName).join(', ')}; then reported processed ${v.succeededAfter.map(messageName).join(', ')}`,
+      );
+    }
+    if (s.orderingViolations.length > MAX_VIOLATIONS_LISTED) {
+      lines.push(`  (${s.orderingViolations.length - MAX_VIOLATIONS_LISTED} more in --json)`);
+    }
+    lines.push('  A function on a FIFO queue must stop at a group\'s first failure and list the rest of the group as failed too.');
   }
   lines.push('', `End-to-end latency over all queues: p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}`);
   if (s.states.length > 0) {

@@ -8,6 +8,7 @@ import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
 import type { LocalPipeline } from './pipeline';
 import type { PublishResult } from './publisher';
 import type { Scenario } from './scenario';
+import type { OrderingViolation } from './sqs-event';
 import { LatencyRecorder } from './stats';
 import type { QueuePlan, SkippedResource } from './template';
 
@@ -16,6 +17,17 @@ export interface DeadLetter {
   readonly eventId?: string;
   /** The `failure.reason` attribute the handler attached, else the reason it logged for the message. */
   readonly reason: string;
+  /**
+   * Where the reason comes from: `message attribute` (`failure.reason`, on the message itself, as
+   * on AWS), `handler log` (the function's log lines for the message id: local only), or `none`.
+   */
+  readonly reasonSource: 'message attribute' | 'handler log' | 'none';
+}
+
+/** An ordering violation (see OrderingViolation) with the function and queue it happened on. */
+export interface FunctionOrderingViolation extends OrderingViolation {
+  readonly function: string;
+  readonly queue: string;
 }
 
 export interface QueueSummary {
@@ -36,6 +48,12 @@ export interface QueueSummary {
   readonly functionTimeoutMs: number;
   readonly visibilityTimeoutMs: number;
   readonly batchingWindowMs: number;
+  /** The factor applied to the three times above (the time scale, or more where the function timeout hit its minimum). */
+  readonly timeFactor: number;
+  /** Receives of a message while an invocation still held it: its visibility timeout ended first. */
+  readonly redeliveredInFlight: number;
+  /** Deletes with a receipt handle older than the message's latest receive: they deleted nothing. */
+  readonly staleDeletes: number;
   readonly deadLetterQueue?: { readonly name: string; readonly messages: number; readonly listed: DeadLetter[] };
 }
 
@@ -66,6 +84,8 @@ export interface RunSummary {
   readonly queues: QueueSummary[];
   readonly latencyMs: { readonly p50?: number; readonly p99?: number };
   readonly states: Record<string, unknown>[];
+  /** FIFO responses that reported a success after a failure in the same message group. Any makes the run fail. */
+  readonly orderingViolations: FunctionOrderingViolation[];
 }
 
 export async function collectSummary(
@@ -108,6 +128,9 @@ export async function collectSummary(
     queues,
     latencyMs: { p50: latency.percentile(50), p99: latency.percentile(99) },
     states: await sampleStates(pipeline, scenario, stateSamples),
+    orderingViolations: pipeline.sources.flatMap((s) =>
+      s.poller.stats.orderingViolations.map((v) => ({ function: s.fn.name, queue: s.queue.name, ...v })),
+    ),
   };
 }
 
@@ -127,9 +150,12 @@ async function queueSummary(pipeline: LocalPipeline, source: LocalPipeline['sour
     meanBatchSize: stats.batches ? stats.received / stats.batches : 0,
     remaining: depth.visible + depth.inFlight + depth.delayed,
     latencyMs: { p50: stats.latency.percentile(50), p99: stats.latency.percentile(99) },
-    functionTimeoutMs: source.timeoutMs,
-    visibilityTimeoutMs: source.visibilityTimeoutMs,
-    batchingWindowMs: source.batchingWindowMs,
+    functionTimeoutMs: source.timings.timeoutMs,
+    visibilityTimeoutMs: source.timings.visibilityTimeoutMs,
+    batchingWindowMs: source.timings.batchingWindowMs,
+    timeFactor: source.timings.factor,
+    redeliveredInFlight: stats.redeliveredInFlight,
+    staleDeletes: stats.staleDeletes,
     deadLetterQueue: dlq ? await deadLetters(pipeline, dlq) : undefined,
   };
 }
@@ -164,11 +190,13 @@ async function deadLetters(pipeline: LocalPipeline, queue: QueuePlan): Promise<Q
     const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue || undefined;
     const sourceMessageId = attribute(FAILURE_ATTRIBUTES.sourceMessageId);
     const logged = pipeline.logs.reasons.get(m.MessageId ?? '') ?? (sourceMessageId ? pipeline.logs.reasons.get(sourceMessageId) : undefined);
+    const attached = attribute(FAILURE_ATTRIBUTES.reason);
     return {
       messageId: m.MessageId ?? '',
       eventId: attribute(FAILURE_ATTRIBUTES.eventId) ?? logged?.eventId ?? eventIdOf(m.Body),
-      reason: attribute(FAILURE_ATTRIBUTES.reason) ?? logged?.reason ?? 'no failure was logged for this message',
-    };
+      reason: attached ?? logged?.reason ?? 'no failure.reason attribute and no failure logged for this message',
+      reasonSource: attached ? 'message attribute' : logged ? 'handler log' : 'none',
+    } as const;
   });
   return { name: queue.name, messages, listed };
 }

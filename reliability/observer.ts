@@ -8,7 +8,7 @@ import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventSourceRuntime, LocalPipeline } from '../local/pipeline';
 import { seededRandom } from '../local/scenario';
-import { blockFailedGroups, failedMessageIds } from '../local/sqs-event';
+import { failedMessageIds } from '../local/sqs-event';
 import type { Consumer } from './conservation';
 import { digestOf } from './ledger';
 
@@ -98,8 +98,8 @@ export class InvocationObserver {
         await this.maybeExpire(source, records);
         const outcome = await invoke(event);
         invocation.endedAt = Date.now();
-        let failed = failedMessageIds(records, outcome, source.mapping.reportBatchItemFailures);
-        if (source.queue.fifo) failed = blockFailedGroups(records, failed);
+        // What Lambda deletes: every record the response does not list, on a FIFO queue too.
+        const failed = failedMessageIds(records, outcome, source.mapping.reportBatchItemFailures);
         invocation.failed = failed;
         invocation.errorType = outcome.error?.errorType;
         if (invocation.errorType) this.errors.set(invocation.errorType, (this.errors.get(invocation.errorType) ?? 0) + 1);

@@ -3,49 +3,81 @@ import type { FunctionHost, InvokeOutcome } from '../../local/lambda-host';
 import { QueuePoller, type PollerOptions } from '../../local/poller';
 import type { SqsWire } from '../../local/sqs-wire';
 
-/** An in-memory queue behind the wire client's interface: enough to watch what the poller calls. */
+/**
+ * An in-memory queue behind the wire client's interface: enough to watch what the poller calls.
+ * A received message is in flight until the VisibilityTimeout of its receive ends, then visible
+ * again; a delete only takes effect with the message's latest receipt handle.
+ */
 class FakeQueue {
   public readonly calls: { action: string; input: Record<string, unknown>; at: number }[] = [];
-  private visible: { MessageId: string; Body: string; receives: number }[] = [];
+  private visible: { MessageId: string; Body: string; group?: string; receives: number }[] = [];
+  private readonly inFlight = new Map<string, { message: FakeQueue['visible'][number]; until: number; handle: string }>();
 
-  constructor(bodies: string[]) {
-    this.visible = bodies.map((Body, i) => ({ MessageId: `m-${i}`, Body, receives: 0 }));
+  constructor(bodies: (string | [body: string, group: string])[]) {
+    this.visible = bodies.map((b, i) => {
+      const [Body, group] = typeof b === 'string' ? [b, undefined] : b;
+      return { MessageId: `m-${i}`, Body, group, receives: 0 };
+    });
   }
 
   readonly wire = {
     call: async (action: string, input: Record<string, unknown>) => {
       this.calls.push({ action, input, at: Date.now() });
+      this.expire();
       if (action === 'ReceiveMessage') {
         const taken = this.visible.splice(0, Number(input.MaxNumberOfMessages));
         if (taken.length === 0) await new Promise((r) => setTimeout(r, 5));
         return {
-          Messages: taken.map((m) => ({
-            MessageId: m.MessageId,
-            ReceiptHandle: `${m.MessageId}/${++m.receives}`,
-            Body: m.Body,
-            Attributes: { SentTimestamp: String(Date.now()), ApproximateReceiveCount: String(m.receives) },
-          })),
+          Messages: taken.map((m) => {
+            const handle = `${m.MessageId}/${++m.receives}`;
+            this.inFlight.set(m.MessageId, { message: m, until: Date.now() + Number(input.VisibilityTimeout) * 1000, handle });
+            return {
+              MessageId: m.MessageId,
+              ReceiptHandle: handle,
+              Body: m.Body,
+              Attributes: {
+                SentTimestamp: String(Date.now()),
+                ApproximateReceiveCount: String(m.receives),
+                ...(m.group ? { MessageGroupId: m.group } : {}),
+              },
+            };
+          }),
         };
       }
-      if (action === 'ChangeMessageVisibilityBatch') {
-        for (const e of input.Entries as { ReceiptHandle: string }[]) {
-          const [id, receives] = e.ReceiptHandle.split('/');
-          this.visible.push({ MessageId: id, Body: `retry of ${id}`, receives: Number(receives) });
+      const entries = (input.Entries as { Id: string; ReceiptHandle: string }[] | undefined) ?? [];
+      if (action === 'DeleteMessageBatch') {
+        for (const e of entries) {
+          const held = this.inFlight.get(e.ReceiptHandle.split('/')[0]);
+          if (held?.handle === e.ReceiptHandle) this.inFlight.delete(held.message.MessageId);
         }
       }
-      const entries = (input.Entries as { Id: string }[] | undefined) ?? [];
+      // Like SQS, a delete answers success for an outdated handle too.
       return { Successful: entries.map((e) => ({ Id: e.Id })) };
     },
   };
+
+  /** Messages neither visible nor in flight: deleted. */
+  get remaining(): number {
+    this.expire();
+    return this.visible.length + this.inFlight.size;
+  }
 
   deleted(): string[] {
     return this.calls
       .filter((c) => c.action === 'DeleteMessageBatch')
       .flatMap((c) => (c.input.Entries as { ReceiptHandle: string }[]).map((e) => e.ReceiptHandle.split('/')[0]));
   }
+
+  private expire(): void {
+    for (const [id, held] of this.inFlight) {
+      if (held.until > Date.now()) continue;
+      this.inFlight.delete(id);
+      this.visible.push(held.message);
+    }
+  }
 }
 
-function poller(queue: FakeQueue, handler: (event: SQSEvent) => InvokeOutcome, overrides: Partial<PollerOptions> = {}) {
+function poller(queue: FakeQueue, handler: (event: SQSEvent) => InvokeOutcome | Promise<InvokeOutcome>, overrides: Partial<PollerOptions> = {}) {
   const events: SQSEvent[] = [];
   const host = {
     invoke: async (event: SQSEvent) => {
@@ -79,26 +111,80 @@ async function until(predicate: () => boolean): Promise<void> {
 }
 
 describe('QueuePoller', () => {
-  test('deletes the successes, and a reported failure comes back after the visibility timeout', async () => {
+  test('deletes the successes, and a reported failure comes back when its visibility timeout ends', async () => {
     // GIVEN a handler that fails m-1 on its first delivery
     const queue = new FakeQueue(['a', 'b', 'c']);
     const { p, events } = poller(queue, (event) => ({
       ok: true,
       durationMs: 1,
-      result: { batchItemFailures: event.Records.filter((r) => r.body === 'b').map((r) => ({ itemIdentifier: r.messageId })) },
+      result: {
+        batchItemFailures: event.Records.filter((r) => r.body === 'b' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      },
     }));
     // WHEN
     p.start();
-    await until(() => queue.deleted().length === 3);
+    await until(() => queue.remaining === 0);
     await p.stop();
-    // THEN
+    // THEN every receive asks for the visibility timeout, and nothing is made visible early
+    const receives = queue.calls.filter((c) => c.action === 'ReceiveMessage');
+    expect(new Set(receives.map((c) => c.input.VisibilityTimeout))).toEqual(new Set([0.1]));
+    expect(queue.calls.filter((c) => c.action === 'ChangeMessageVisibilityBatch')).toHaveLength(0);
     expect(queue.deleted()).toEqual(['m-0', 'm-2', 'm-1']);
-    const released = queue.calls.find((c) => c.action === 'ChangeMessageVisibilityBatch')!;
-    expect(released.input.Entries).toEqual([{ Id: '0', ReceiptHandle: 'm-1/1', VisibilityTimeout: 0 }]);
-    expect(released.at - queue.calls[0].at).toBeGreaterThanOrEqual(95);
     expect(events[0].Records.map((r) => r.eventSource)).toEqual(['aws:sqs', 'aws:sqs', 'aws:sqs']);
-    expect(p.stats).toMatchObject({ deleted: 3, failedAttempts: 1, batches: 2 });
+    expect(p.stats).toMatchObject({ deleted: 3, failedAttempts: 1, batches: 2, redeliveredInFlight: 0, staleDeletes: 0 });
     expect(p.stats.messageIds.size).toBe(3);
+  });
+
+  test('an invocation slower than the visibility timeout sees its messages delivered again, and its late delete deletes nothing', async () => {
+    // GIVEN two lanes and a handler that takes three visibility timeouts over the first delivery
+    const queue = new FakeQueue(['slow']);
+    const seen: string[] = [];
+    const { p } = poller(
+      queue,
+      async (event) => {
+        const r = event.Records[0];
+        seen.push(r.attributes.ApproximateReceiveCount);
+        if (r.attributes.ApproximateReceiveCount === '1') await new Promise((resolve) => setTimeout(resolve, 300));
+        return { ok: true, durationMs: 1, result: { batchItemFailures: [] } };
+      },
+      { concurrency: 2 },
+    );
+    // WHEN
+    p.start();
+    await until(() => seen.length === 2 && p.stats.staleDeletes === 1);
+    await p.stop();
+    // THEN the second delivery deleted it; the first invocation's delete used an outdated handle
+    expect(seen).toEqual(['1', '2']);
+    expect(queue.remaining).toBe(0);
+    expect(p.stats).toMatchObject({ redeliveredInFlight: 1, staleDeletes: 1, deleted: 1, failedAttempts: 0 });
+  });
+
+  test('a FIFO response with a success after a failure in its group is applied as Lambda applies it, and recorded', async () => {
+    // GIVEN a wrong handler that fails the first message of group g1 and reports the second as processed
+    const queue = new FakeQueue([
+      ['1', 'g1'],
+      ['2', 'g1'],
+      ['3', 'g2'],
+    ]);
+    let calls = 0;
+    const { p } = poller(
+      queue,
+      (event) => ({
+        ok: true,
+        durationMs: 1,
+        result: { batchItemFailures: ++calls === 1 ? [{ itemIdentifier: event.Records[0].messageId }] : [] },
+      }),
+      { fifo: true },
+    );
+    // WHEN
+    p.start();
+    await until(() => queue.remaining === 0);
+    await p.stop();
+    // THEN the later message of g1 was deleted before the failed one: the poller did not hold it back
+    expect(queue.deleted()).toEqual(['m-1', 'm-2', 'm-0']);
+    expect(p.stats.orderingViolations).toEqual([{ group: 'g1', failed: [{ messageId: 'm-0' }], succeededAfter: [{ messageId: 'm-1' }] }]);
   });
 
   test('a thrown error leaves the whole batch for redelivery', async () => {

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { blockFailedGroups, failedMessageIds, toRecord } from '../../local/sqs-event';
+import { failedMessageIds, orderingViolations, toRecord } from '../../local/sqs-event';
 
 const message = {
   MessageId: 'm-1',
@@ -84,13 +84,30 @@ describe('failedMessageIds', () => {
   });
 });
 
-describe('blockFailedGroups', () => {
-  test('later records of a failed message group are not deleted either', () => {
-    // GIVEN
+describe('orderingViolations', () => {
+  test('a success after a failure in the same group is a violation, named by group and ids', () => {
+    // GIVEN a response that fails a of group g1 and reports c, later in g1, as processed
     const batch = records(['a', 'g1'], ['b', 'g2'], ['c', 'g1'], ['d', 'g2']);
     // WHEN
-    const failed = blockFailedGroups(batch, new Set(['a']));
-    // THEN
-    expect(failed).toEqual(new Set(['a', 'c']));
+    const violations = orderingViolations(batch, new Set(['a']));
+    // THEN only g1 is named, with the failed message and the one deleted out of order
+    expect(violations).toEqual([{ group: 'g1', failed: [{ messageId: 'a' }], succeededAfter: [{ messageId: 'c' }] }]);
+  });
+
+  test('a response that lists the rest of the group after its first failure has none', () => {
+    const batch = records(['a', 'g1'], ['b', 'g2'], ['c', 'g1'], ['d', 'g2']);
+    expect(orderingViolations(batch, new Set(['a', 'c']))).toEqual([]);
+  });
+
+  test('successes before the first failure of a group are in order', () => {
+    const batch = records(['a', 'g1'], ['b', 'g1'], ['c', 'g1']);
+    expect(orderingViolations(batch, new Set(['b', 'c']))).toEqual([]);
+  });
+
+  test('the event id is read from the body when it has one', () => {
+    const batch = records(['a', 'g1'], ['b', 'g1']).map((r) => ({ ...r, body: JSON.stringify({ id: `e-${r.messageId}` }) }));
+    expect(orderingViolations(batch, new Set(['a']))).toEqual([
+      { group: 'g1', failed: [{ messageId: 'a', eventId: 'e-a' }], succeededAfter: [{ messageId: 'b', eventId: 'e-b' }] },
+    ]);
   });
 });
