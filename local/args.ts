@@ -16,6 +16,8 @@ export interface CliOptions {
   readonly json?: string;
   /** Where `--keep` writes the endpoints and names as JSON. @default <project>/.local/endpoints.json */
   readonly endpointsFile?: string;
+  /** Where the functions' logs are written. @default <project>/.local/logs */
+  readonly logDir?: string;
 }
 
 export class UsageError extends Error {
@@ -33,7 +35,9 @@ Options:
   --seed N            seed of the scenario; the same seed publishes the same events (default 1)
   --time-scale X      multiply visibility timeouts, batching windows and function timeouts
                       by X, so retries of failed messages take seconds, not minutes
-                      (default 1; npm start passes 0.01). Function timeouts stay >= 3 s.
+                      (default 1; npm start passes 0.01). A function timeout stays >= 1 s:
+                      where it would drop lower, its queue's visibility timeout and batching
+                      window are scaled by the same larger factor, so their ratios stay as deployed
   --keep              after the summary, keep everything running until Ctrl-C and print the
                       endpoints and names as export lines (also written to .local/endpoints.json)
   --quiet             no progress and no list of skipped resources; the summary only
@@ -45,6 +49,7 @@ Options:
   --json FILE         also write the summary as JSON to FILE
   --endpoints-file F  where --keep writes the endpoints and names as JSON
                       (default .local/endpoints.json); give each of several runs its own
+  --log-dir DIR       where the functions' logs are written (default .local/logs)
   --help              show this help
 `;
 
@@ -73,6 +78,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--stack': 'stack',
     '--json': 'json',
     '--endpoints-file': 'endpointsFile',
+    '--log-dir': 'logDir',
   };
   const flags: Record<string, [string, boolean]> = {
     '--keep': ['keep', true],

@@ -43,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     stackName: options.stack,
     timeScale: options.timeScale,
     concurrency: options.concurrency,
+    logDir: options.logDir ? resolve(options.logDir) : undefined,
   });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= pipeline.stop());
