@@ -258,6 +258,13 @@ function saveBodies(dir: string, reports: readonly DeadLetterQueueReport[]): num
   return saved;
 }
 
+/** The WHY FROM column: where each reason was read. */
+const REASON_SOURCE_LABEL: Record<NonNullable<DeadLetter['reasonSource']>, string> = {
+  'message attribute': 'failure.reason',
+  envelope: 'body re-validated',
+  'handler log': 'handler log',
+};
+
 export function formatInspect(target: Target, reports: readonly DeadLetterQueueReport[]): string {
   const parts: string[] = [];
   if (reports.length === 0) parts.push(`${target.label} has no dead-letter queue outputs.\n`);
@@ -267,14 +274,15 @@ export function formatInspect(target: Target, reports: readonly DeadLetterQueueR
     if (r.messages.length > 0) {
       parts.push(
         table(
-          ['MESSAGE ID', '>RECEIVES', 'SENT (UTC)', ...(r.fifo ? ['GROUP'] : []), 'EVENT', 'WHY'],
+          ['MESSAGE ID', '>RECEIVES', 'SENT (UTC)', ...(r.fifo ? ['GROUP'] : []), 'EVENT', 'WHY FROM', 'WHY'],
           r.messages.map((m) => [
             m.messageId,
             count(m.receiveCount),
             m.sentAt ? m.sentAt.slice(0, 19).replace('T', ' ') : '-',
             ...(r.fifo ? [m.messageGroupId ?? '-'] : []),
             m.eventId ? `${m.eventId}${m.sequence !== undefined ? ` #${m.sequence}` : ''}` : '-',
-            m.reason ? `${m.reason}${m.reasonSource === 'handler log' ? ' (handler log)' : ''}` : 'unknown: the body is a valid event',
+            m.reasonSource ? REASON_SOURCE_LABEL[m.reasonSource] : '-',
+            m.reason ?? 'unknown: the body is a valid event',
           ]),
         ).trimEnd(),
       );
