@@ -10,7 +10,7 @@ import { exportLines, exportedVariables } from './exports';
 import { LocalPipeline } from './pipeline';
 import { Progress } from './progress';
 import { generateScenario } from './scenario';
-import { formatSkipped, formatSummary } from './summary-format';
+import { formatSkipped, formatSummary, formatTimings } from './summary-format';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -50,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     info(`Stack ${pipeline.plan.stackName} is up on the emulators in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     formatSkipped(pipeline.plan).forEach(info);
+    formatTimings(pipeline.sources).forEach(info);
     const summary = await runDemo(pipeline, scenario, {
       drainTimeoutMs: options.drainTimeoutSeconds * 1000,
       progress: new Progress(process.stderr, !options.quiet),

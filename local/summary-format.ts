@@ -1,4 +1,6 @@
 /** Renders a RunSummary as text for the terminal. */
+import { DIFFERENCES, formatDifference } from './differences';
+import type { EventSourceRuntime } from './event-sources';
 import type { BatchMessage } from './sqs-event';
 import type { RunSummary } from './summary';
 
@@ -20,11 +22,25 @@ export function formatSkipped(summary: Pick<RunSummary, 'skipped' | 'notes'>): s
     lines.push(`  ${reason}:`);
     resources.forEach((r) => lines.push(`    - ${r}`));
   }
+  lines.push('Differences from AWS (docs/local-run.md):');
+  DIFFERENCES.forEach((d) => lines.push(`  - ${formatDifference(d).replace(/\*\*/g, '')}`));
   if (summary.notes.length > 0) {
-    lines.push('Differences from AWS:');
+    lines.push('  In this template:');
     summary.notes.forEach((n) => lines.push(`  - ${n}`));
   }
   return lines;
+}
+
+/** The scaled times each event source runs with. */
+export function formatTimings(sources: readonly Pick<EventSourceRuntime, 'fn' | 'queue' | 'timings'>[]): string[] {
+  return [
+    'Times in use (template x factor):',
+    ...sources.map(
+      ({ fn, queue, timings: t }) =>
+        `  ${queue.logicalId} -> ${fn.logicalId}: function timeout ${ms(t.timeoutMs)}, visibility timeout ${ms(t.visibilityTimeoutMs)},` +
+        ` batching window ${ms(t.batchingWindowMs)} (x${+t.factor.toPrecision(3)})`,
+    ),
+  ];
 }
 
 export function formatSummary(s: RunSummary): string[] {

@@ -117,6 +117,8 @@ test('publish, drain, inspect a poisoned message, fix it, redrive it, see it lan
       expect.objectContaining({
         eventId: 'poison-1',
         reason: 'sequence: must be a whole number >= 0 or a string of digits (got "third")',
+        // read from the failure.reason attribute the handler attached, not from re-validating the body
+        reasonSource: 'message attribute',
         receiveCount: expect.any(Number),
       }),
     ]);

@@ -1,0 +1,116 @@
+/**
+ * How the local run differs from AWS, whatever the template: printed at the start of each run,
+ * with the notes about the template's own resources, and listed in docs/local-run.md (a test
+ * checks that the page holds each of these lines as it is here).
+ */
+import { MIN_FUNCTION_TIMEOUT_MS } from './event-sources';
+
+export interface Difference {
+  readonly title: string;
+  readonly text: string;
+}
+
+export const DIFFERENCES: readonly Difference[] = [
+  {
+    title: 'Execution environments are worker threads',
+    text:
+      "each runs in the local run's own Node.js process, on its Node.js version, not the function's runtime (nodejs22.x for the default consumers); " +
+      'MemorySize is not enforced (there is no memory limit, and CPU is not proportional to memory), and environments share ' +
+      "the machine's file system instead of each having its own /tmp",
+  },
+  {
+    title: 'The AWS SDK comes from node_modules',
+    text:
+      "a module the bundle leaves out (the SDK clients) is resolved from the project's node_modules, at the versions in " +
+      'package-lock.json, not at the versions the Lambda runtime includes',
+  },
+  {
+    title: 'Only Node.js functions run',
+    text: 'a function whose handler is not a .js, .mjs or .cjs file in its asset fails to start, by name; layers are not loaded',
+  },
+  {
+    title: 'Environments start warm',
+    text:
+      'every execution environment is initialized before the first message, as with provisioned concurrency; on AWS they start ' +
+      'on demand, so cold starts come with load. The init phase has no time limit here (10 s on AWS), and a cold start happens ' +
+      'only after a crash or a timeout',
+  },
+  {
+    title: 'Times are scaled',
+    text:
+      'function timeouts, visibility timeouts and batching windows are multiplied by --time-scale; a function timeout never drops ' +
+      `below ${MIN_FUNCTION_TIMEOUT_MS / 1000} s (handlers run at local speed), and where it would, that event source's visibility ` +
+      'timeout and batching window are scaled by the same larger factor, so visibility >= 6 x function timeout + window holds ' +
+      'locally exactly when it holds in the template. The values in use are printed per event source. Message retention, delays, ' +
+      'maximum message age and alarm periods are not scaled',
+  },
+  {
+    title: 'Fractional visibility timeouts',
+    text:
+      'the event source receives with the scaled visibility timeout in fractional seconds, which fauxqs takes and SQS would refuse; ' +
+      'the queue is created with it rounded up to whole seconds',
+  },
+  {
+    title: 'Concurrency is fixed',
+    text:
+      'each event source polls with a fixed number of lanes (--concurrency, else the cores, 2 to 4, capped by MaximumConcurrency ' +
+      'and reserved concurrency), each running one batch at a time; Lambda scales its pollers and invocations with the backlog ' +
+      '(on a FIFO queue up to the number of active message groups). Nothing is throttled, so invoke throttles and their retries ' +
+      'do not happen',
+  },
+  {
+    title: 'Redelivery only on visibility expiry',
+    text:
+      'a message is delivered again when its visibility timeout ends (a failure, a timeout, a crash or a slow invocation); Lambda ' +
+      'may, rarely, invoke twice with the same message without that',
+  },
+  {
+    title: 'No invocation payload limit',
+    text: "a batch is not cut at Lambda's 6 MB invocation payload limit while it is gathered",
+  },
+  {
+    title: 'Outdated receipt handles',
+    text:
+      "a delete with a receipt handle from before the message's visibility timeout ended deletes nothing (fauxqs), so the message " +
+      'is processed again; on a standard queue SQS may accept the old handle. DeleteMessageBatch reports a garbage receipt handle ' +
+      'as deleted',
+  },
+  {
+    title: 'FIFO receives return runs of a group',
+    text:
+      'fauxqs is patched (local/runtime/fauxqs-fifo.cjs) to return as many messages of one group as it can, in order; SQS tries ' +
+      'to, and how many it returns per group varies',
+  },
+  {
+    title: 'SNS delivers at once',
+    text:
+      'fauxqs puts a message into each subscribed queue within Publish: no delivery retries, no delivery failures ' +
+      '(NumberOfNotificationsFailed) and no service quotas or throttling on topics, queues or tables',
+  },
+  {
+    title: 'DynamoDB is dynalite',
+    text:
+      'no TransactWriteItems, no TTL deletes and no Streams; UnprocessedItems is always empty and nothing is throttled, so those ' +
+      "retry paths run only under the reliability suite's fault proxy; capacity modes are not emulated",
+  },
+  {
+    title: 'No IAM, KMS, logs or metrics service',
+    text:
+      'IAM, KMS encryption and resource policies are not enforced; alarms, metrics, log groups and X-Ray traces do not exist, and ' +
+      'function logs go to .local/logs (--log-dir)',
+  },
+  {
+    title: 'NODE_OPTIONS',
+    text: 'a thread cannot apply NODE_OPTIONS: --enable-source-maps is honoured, other options are ignored',
+  },
+  {
+    title: 'Not emulated',
+    text:
+      'event filtering (FilterCriteria on a mapping), inline code and container images are refused; non-SQS event sources and ' +
+      'resources that do not matter locally are listed as skipped',
+  },
+];
+
+export function formatDifference(d: Difference): string {
+  return `**${d.title}**: ${d.text}.`;
+}
