@@ -16,7 +16,7 @@ export interface CliOptions {
   readonly json?: string;
   /** Where `--keep` writes the endpoints and names as JSON. @default <project>/.local/endpoints.json */
   readonly endpointsFile?: string;
-  /** Where the functions' logs are written. @default <project>/.local/logs */
+  /** Where the functions' logs are written. @default logs/ beside the endpoints file */
   readonly logDir?: string;
 }
 
@@ -48,8 +48,10 @@ Options:
   --timeout S         give up waiting for the queues to drain after S seconds (default 120)
   --json FILE         also write the summary as JSON to FILE
   --endpoints-file F  where --keep writes the endpoints and names as JSON
-                      (default .local/endpoints.json); give each of several runs its own
-  --log-dir DIR       where the functions' logs are written (default .local/logs)
+                      (default .local/endpoints.json); give each of several runs its own,
+                      each in a folder of its own: the functions' logs go to logs/ beside it
+  --log-dir DIR       where the functions' logs are written (default: logs/ beside the
+                      endpoints file); a folder another run is writing is refused
   --help              show this help
 `;
 

@@ -3,7 +3,7 @@
  * prints a summary. See docs/local-run.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type CliOptions, USAGE, UsageError, parseArgs } from './args';
 import { runDemo } from './demo-run';
 import { exportLines, exportedVariables } from './exports';
@@ -33,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
 
+  const endpointsFile = options.endpointsFile ? resolve(options.endpointsFile) : resolve(PROJECT_DIR, '.local', 'endpoints.json');
   const scenario = generateScenario({ events: options.events, subjects: options.subjects, seed: options.seed });
   info(options.synth === false ? `Reading ${options.cdkOut}` : `Synthesizing bin/app.ts into ${options.cdkOut}`);
   const started = Date.now();
@@ -43,7 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     stackName: options.stack,
     timeScale: options.timeScale,
     concurrency: options.concurrency,
-    logDir: options.logDir ? resolve(options.logDir) : undefined,
+    // Beside the endpoints file, where `event-pipeline --local` reads them; one folder per run.
+    logDir: options.logDir ? resolve(options.logDir) : join(dirname(endpointsFile), 'logs'),
   });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= pipeline.stop());
@@ -65,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!options.keep) return ok ? 0 : 1;
 
     const vars = exportedVariables(pipeline.plan, pipeline.emulators);
-    const file = options.endpointsFile ? resolve(options.endpointsFile) : resolve(PROJECT_DIR, '.local', 'endpoints.json');
+    const file = endpointsFile;
     writeJson(file, vars);
     process.stdout.write(`\n${exportLines(vars).join('\n')}\n`);
     info(`\nThe same values are in ${file}. Everything keeps running until Ctrl-C.`);

@@ -97,7 +97,7 @@ export const DIFFERENCES: readonly Difference[] = [
     title: 'No IAM, KMS, logs or metrics service',
     text:
       'IAM, KMS encryption and resource policies are not enforced; alarms, metrics, log groups and X-Ray traces do not exist, and ' +
-      'function logs go to .local/logs (--log-dir)',
+      'function logs go to files (logs/ beside the endpoints file, or --log-dir)',
   },
   {
     title: 'NODE_OPTIONS',

@@ -1,11 +1,16 @@
 /**
- * Captures what the handlers log. Every line goes to .local/logs/<function>.log; JSON records at
+ * Captures what the handlers log. Every line goes to <dir>/<function>.log; JSON records at
  * ERROR that carry a messageId (how the handlers report a failed record, or one they sent to the
  * dead-letter queue themselves, with `deadLettered: true`) are kept, so the summary can say why a
- * message was dead-lettered.
+ * message was dead-lettered. A run holds its log folder (a `.lock` file with its pid) until it
+ * stops, so that a second run cannot truncate the first one's files.
  */
-import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { type WriteStream, closeSync, createWriteStream, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export class LogDirInUseError extends Error {
+  public readonly name = 'LogDirInUseError';
+}
 
 export interface FailureReason {
   readonly functionName: string;
@@ -24,10 +29,13 @@ export class FunctionLogs {
   public lines = 0;
   public errorLines = 0;
   private readonly files: WriteStream[] = [];
+  private lockFile?: string;
 
   /** @param dir where log files go; undefined keeps nothing on disk. */
   constructor(private readonly dir?: string) {
-    if (dir) mkdirSync(dir, { recursive: true });
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    this.lockFile = lockLogDir(dir);
   }
 
   /** A line sink for one function. */
@@ -43,6 +51,11 @@ export class FunctionLogs {
 
   async close(): Promise<void> {
     await Promise.all(this.files.map((f) => new Promise((resolve) => f.end(resolve))));
+    if (this.lockFile) {
+      rmSync(this.lockFile, { force: true });
+      held.delete(this.lockFile);
+    }
+    this.lockFile = undefined;
   }
 
   private inspect(functionName: string, line: string): void {
@@ -67,5 +80,46 @@ export class FunctionLogs {
       const ids = this.deadLettered.get(functionName) ?? new Set<string>();
       this.deadLettered.set(functionName, ids.add(record.messageId));
     }
+  }
+}
+
+/** Lock files this process holds: a second pipeline in the same process must not take them either. */
+const held = new Set<string>();
+
+/** Takes `<dir>/.lock` for this process, or throws if a live process (this one included) holds it. */
+function lockLogDir(dir: string): string {
+  const file = resolve(dir, '.lock');
+  const inUse = (by: string) =>
+    new LogDirInUseError(
+      `the function logs folder ${dir} is in use by another local run (${by}): give this run a folder of its own ` +
+        'with --endpoints-file in another folder (its logs go beside it) or --log-dir',
+    );
+  if (held.has(file)) throw inUse('in this process');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      held.add(file);
+      return file;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (holder !== process.pid && isAlive(holder)) {
+        throw inUse(`pid ${holder}`);
+      }
+      rmSync(file, { force: true }); // left by a run that ended without stopping
+    }
+  }
+  throw new LogDirInUseError(`could not take ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -96,10 +96,14 @@ export class LocalPipeline {
     const region = stack.region ?? 'us-east-1';
     const timeScale = options.timeScale ?? 1;
 
-    const emulators = await startEmulators(region, { dynamodbPath: options.dynamodbPath });
+    // First, so that a folder another run is writing is refused before anything starts.
+    const logs = new FunctionLogs(options.logDir ?? join(projectDir, '.local', 'logs'));
+    const emulators = await startEmulators(region, { dynamodbPath: options.dynamodbPath }).catch(async (error: unknown) => {
+      await logs.close();
+      throw error;
+    });
     const clients = createClients(emulators);
     const wire = new SqsWire(emulators.snsSqsEndpoint, region);
-    const logs = new FunctionLogs(options.logDir ?? join(projectDir, '.local', 'logs'));
     const hosts = new Map<string, FunctionHost>();
     const sources: EventSourceRuntime[] = [];
     try {
@@ -146,6 +150,7 @@ export class LocalPipeline {
       clients.destroy();
       wire.destroy();
       await emulators.stop();
+      await logs.close();
       throw error;
     }
   }
