@@ -58,18 +58,23 @@ export function rowFailures(row: ScenarioRow): string[] {
 
 export const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
 
+/** A valid event must never be dead-lettered: every scenario and the soak check it. */
+export function noValidDeadLetter(report: ConservationReport): Check {
+  const c = report.counts;
+  return check(
+    'no valid event was dead-lettered',
+    c.deadLetteredValid['event-log'] + c.deadLetteredValid['state-projector'] === 0,
+    `${c.deadLetteredValid['event-log']} / ${c.deadLetteredValid['state-projector']} valid events dead-lettered` +
+      report.deadLetteredEvents.map((d) => `; ${d.consumer} ${d.eventId}: ${d.reason ?? 'no reason logged'}`).join(''),
+  );
+}
+
 /** Checks every scenario makes. */
 export function commonChecks(injected: number, report: ConservationReport, published: number, total: number): Check[] {
-  const c = report.counts;
   return [
     check('the fault was injected', injected > 0, `${injected} injected`),
     check('SNS accepted every message', published === total, `${published.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} published`),
-    check(
-      'no valid event was dead-lettered',
-      c.deadLetteredValid['event-log'] + c.deadLetteredValid['state-projector'] === 0,
-      `${c.deadLetteredValid['event-log']} / ${c.deadLetteredValid['state-projector']} valid events dead-lettered` +
-        report.deadLetteredEvents.map((d) => `; ${d.consumer} ${d.eventId}: ${d.reason ?? 'no reason logged'}`).join(''),
-    ),
+    noValidDeadLetter(report),
   ];
 }
 
