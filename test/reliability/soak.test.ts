@@ -6,7 +6,7 @@ import { eventMessage } from '../../reliability/ledger';
 import { soakChecks } from '../../reliability/soak';
 
 // GIVEN one valid event, published once
-const event = { id: 'e1', source: 'test', type: 'parcel.in-transit', subject: 's', sequence: 1, time: '2025-01-06T08:00:00.000Z', data: {} };
+const event = { specversion: '1.0' as const, id: 'e1', source: 'test', type: 'parcel.in-transit', subject: 's', sequence: 1, time: '2025-01-06T08:00:00.000Z', data: {} };
 const message = eventMessage(event);
 const stored = { events: [{ ...event }], states: [{ subject: 's', sequence: 1, eventId: 'e1', type: event.type, source: event.source, time: event.time, data: {} }], deadLetters: [] };
 const failed = (report: ReturnType<typeof checkConservation>, drained = true) => soakChecks(report, drained).filter((c) => !c.ok).map((c) => c.name);
