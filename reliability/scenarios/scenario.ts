@@ -95,3 +95,29 @@ export function staleOf(h: Harness, subjects: ReadonlySet<string>): number {
 }
 
 export const subjectsOf = (messages: readonly PublishedMessage[]) => new Set(messages.map((m) => m.groupId));
+
+/** Accepted messages whose event SNS had already accepted before: the duplicates actually published. */
+export function republished(published: readonly PublishedMessage[]): number {
+  const seen = new Set<string>();
+  let n = 0;
+  for (const m of published) {
+    if (!m.event) continue;
+    if (seen.has(m.event.id)) n++;
+    else seen.add(m.event.id);
+  }
+  return n;
+}
+
+/** Accepted events that SNS accepted after a newer event of their subject: the reordering actually published. */
+export function publishedLate(published: readonly PublishedMessage[]): number {
+  const newest = new Map<string, number>();
+  let n = 0;
+  for (const m of published) {
+    if (!m.event) continue;
+    const sequence = Number(m.event.sequence);
+    const before = newest.get(m.event.subject);
+    if (before !== undefined && before > sequence) n++;
+    else newest.set(m.event.subject, sequence);
+  }
+  return n;
+}
