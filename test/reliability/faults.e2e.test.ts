@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { formatReport } from '../../reliability/format';
 import { Harness } from '../../reliability/harness';
-import { demoMessages } from '../../reliability/messages';
 import type { PublishedMessage } from '../../reliability/ledger';
+import { demoMessages } from '../../reliability/messages';
 import { CI_SCALE, SCENARIOS, type Scenario, type ScenarioRow, rowFailures, scenarioSeed } from '../../reliability/scenarios';
 
 const PROJECT_DIR = join(__dirname, '..', '..');
