@@ -364,6 +364,13 @@ function filterPolicyOf(props: QueueConsumerProps): { [attribute: string]: sns.S
   return props.filterPolicy;
 }
 
+/**
+ * The KMS actions DynamoDB calls with the caller's credentials on a table encrypted with a
+ * customer-managed key. Not `grantEncryptDecrypt`, which adds the wildcard actions
+ * `kms:ReEncrypt*` and `kms:GenerateDataKey*`; DynamoDB never re-encrypts for the caller.
+ */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+
 function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: string[]): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -371,7 +378,7 @@ function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: strin
       resources: [table.tableArn],
     }),
   );
-  table.encryptionKey?.grantEncryptDecrypt(fn);
+  table.encryptionKey?.grant(fn, ...TABLE_KEY_ACTIONS);
 }
 
 /**

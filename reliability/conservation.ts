@@ -73,12 +73,13 @@ export interface ConservationCounts {
   readonly deadLettered: Readonly<Record<Consumer, number>>;
   readonly deadLetteredValid: Readonly<Record<Consumer, number>>;
   /**
-   * Extra copies of one SQS message that a function sent to its dead-letter queue more than once
-   * (same failure.sourceMessageId and body): its invocation failed after the send, so the message
-   * came back and was sent again. A FIFO dead-letter queue drops them within 5 minutes; a standard
-   * one cannot. Not counted in deadLettered, and not doubles.
+   * Extra copies of one source message in each consumer's dead-letter queue: the same
+   * failure.sourceMessageId (or, for a message its redrive policy moved, the same message id, which
+   * SQS keeps) and the same body. A function sends a message again when its invocation failed after
+   * the send; a FIFO dead-letter queue drops such copies within 5 minutes, a standard one cannot.
+   * Not counted in deadLettered, and not doubles; a copy with another body is corrupt.
    */
-  readonly deadLetterCopies: number;
+  readonly deadLetterCopies: Readonly<Record<Consumer, number>>;
   readonly lost: number;
   readonly doubled: number;
   readonly unexpected: number;
@@ -120,18 +121,22 @@ export function checkConservation(published: readonly PublishedMessage[], seen: 
   const deadValid: Record<Consumer, Set<string>> = { 'event-log': new Set(), 'state-projector': new Set() };
   const deadCount: Record<Consumer, Map<string, number>> = { 'event-log': new Map(), 'state-projector': new Map() };
   const deadLetteredEvents: ConservationReport['deadLetteredEvents'][number][] = [];
-  const sentByFunction = new Set<string>();
-  let deadLetterCopies = 0;
+  // The body of the first dead letter of each source message, by consumer and source message id.
+  const sources = new Map<string, string>();
+  const deadLetterCopies = { 'event-log': 0, 'state-projector': 0 };
   for (const d of seen.deadLetters) {
     const digest = digestOf(d.body);
-    if (d.sourceMessageId !== undefined) {
-      const copy = JSON.stringify([d.consumer, d.sourceMessageId, digest]);
-      if (sentByFunction.has(copy)) {
-        deadLetterCopies++;
-        continue;
+    const sourceId = d.sourceMessageId ?? d.messageId;
+    const source = JSON.stringify([d.consumer, sourceId]);
+    const first = sources.get(source);
+    if (first !== undefined) {
+      deadLetterCopies[d.consumer]++;
+      if (first !== digest) {
+        add({ kind: 'corrupt', consumer: d.consumer, detail: `dead letter ${d.messageId} is a copy of source message ${sourceId} with another body: ${preview(d.body)}` });
       }
-      sentByFunction.add(copy);
+      continue;
     }
+    sources.set(source, digest);
     deadLettered[d.consumer]++;
     const entry = byDigest.get(digest);
     if (!d.reason) {

@@ -5,6 +5,9 @@ import { CONSUMERS, type ConservationReport } from './conservation';
 
 const number = (n: number) => n.toLocaleString('en-US');
 
+/** Extra copies of one source message in the dead-letter queues, both consumers together. */
+export const copies = (c: ConservationReport['counts']) => CONSUMERS.reduce((sum, k) => sum + c.deadLetterCopies[k], 0);
+
 /** The counts, then each difference on its own line. */
 export function formatReport(report: ConservationReport, maxDifferences = 50): string {
   const c = report.counts;
@@ -17,7 +20,9 @@ export function formatReport(report: ConservationReport, maxDifferences = 50): s
     `  state table: ${number(c.folded)} of ${number(c.subjects)} subjects equal the fold of their events` +
       (c.applications === undefined ? '' : `; ${number(c.applications)} writes applied, ${number(c.staleSkips ?? 0)} refused as not newer`),
     `  dead-letter queues: ${CONSUMERS.map((k) => `${k} ${number(c.deadLettered[k])} (${number(c.deadLetteredValid[k])} valid events)`).join(', ')}` +
-      (c.deadLetterCopies > 0 ? `; ${number(c.deadLetterCopies)} more copies of a message a function sent twice (same failure.sourceMessageId)` : ''),
+      (copies(c) > 0
+        ? `; extra copies of one source message: ${CONSUMERS.map((k) => `${k} ${number(c.deadLetterCopies[k])}`).join(', ')}`
+        : ''),
     `  lost ${c.lost}, doubled ${c.doubled}, unexpected ${c.unexpected}, corrupt ${c.corrupt}, dead-lettered without a reason ${c.noReason}`,
   ];
   if (report.deadLetteredEvents.length > 0) {

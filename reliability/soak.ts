@@ -2,7 +2,7 @@
  * `npm run soak`: 50,000 events over 1,000 subjects through the local pipeline with 2% of the
  * DynamoDB writes faulted, then the conservation check. Prints events/s and the peak memory of
  * the runner (one process: publisher, pollers, emulators and function threads). Exits 1 unless the
- * check is green, 2 for a bad option.
+ * queues drained, the check is green and no valid event was dead-lettered; 2 for a bad option.
  *
  *   npm run soak                      # 50,000 events
  *   npm run soak -- --events 5000     # what CI runs
@@ -10,10 +10,12 @@
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { numberOption, parseOptions, runAsCommand } from './args';
+import type { ConservationReport } from './conservation';
 import type { FaultKind, FaultRule } from './fault-proxy';
 import { formatReport } from './format';
 import { Harness } from './harness';
 import { demoMessages } from './messages';
+import { type Check, check, noValidDeadLetter } from './scenarios/scenario';
 import { markdownTable, replaceSection } from './table';
 
 const PROJECT_DIR = resolve(__dirname, '..');
@@ -48,6 +50,15 @@ export const FAULT_MIX: readonly { kind: FaultKind; share: number; delayMs?: num
 
 export function faultRules(rate: number): FaultRule[] {
   return FAULT_MIX.map(({ kind, share, delayMs }) => ({ kind, rate: rate * share, delayMs }));
+}
+
+/** What the soak requires; it fails unless every one holds. */
+export function soakChecks(report: ConservationReport, drained: boolean): Check[] {
+  return [
+    check('the queues drained', drained, drained ? 'drained' : 'not drained before the timeout'),
+    check('conservation', report.ok, `lost ${report.counts.lost}, doubled ${report.counts.doubled}, ${report.differences.length} differences`),
+    noValidDeadLetter(report),
+  ];
 }
 
 class MemoryPeak {
@@ -143,6 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ['Throughput', `**${Math.round(rate).toLocaleString('en-US')} events/s**`],
       ['Peak RSS of the runner', `**${mb(Math.max(memory.rss, maxRss))}** (sampled every 200 ms: ${mb(memory.rss)})`],
       ['Peak JS heap of the main thread', mb(memory.heapUsed)],
+      ['Dead-lettered (event log / state)', `${n(report.counts.deadLettered['event-log'])} / ${n(report.counts.deadLettered['state-projector'])}, of which valid events ${report.counts.deadLetteredValid['event-log']} / ${report.counts.deadLetteredValid['state-projector']}`],
       ['Conservation', `${report.ok ? '**green**' : '**FAILED**'}: stored ${n(report.counts.stored)} / ${n(report.counts.events)}, lost ${report.counts.lost}, doubled ${report.counts.doubled}, state = fold ${n(report.counts.folded)} / ${n(report.counts.subjects)}`],
       ['Machine', `${cpus().length} cores, load average ${loadAverage.toFixed(1)} at the start, Node.js ${process.versions.node}`],
     ];
@@ -156,7 +168,9 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       info(`Rewrote ${DOC}`);
     }
-    return report.ok && drained ? 0 : 1;
+    const failed = soakChecks(report, drained).filter((c) => !c.ok);
+    for (const c of failed) process.stdout.write(`\nFAILED ${c.name}: ${c.detail}\n`);
+    return failed.length === 0 ? 0 : 1;
   } finally {
     await harness.stop();
   }

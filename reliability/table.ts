@@ -4,9 +4,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ConservationReport } from './conservation';
+import { copies } from './format';
 import { type ScenarioRow, rowOk } from './scenarios';
 
 const n = (value: number) => value.toLocaleString('en-US');
+
+/** Messages in each dead-letter queue, and the extra copies of one source message when there are any. */
+function deadLettered(c: ConservationReport['counts']): string {
+  const extra = copies(c);
+  return `${n(c.deadLettered['event-log'])} / ${n(c.deadLettered['state-projector'])}${extra > 0 ? ` (+${n(extra)} ${extra === 1 ? 'copy' : 'copies'})` : ''}`;
+}
 
 export const TABLE_HEADER = [
   'Fault',
@@ -30,7 +37,7 @@ export function tableRow(row: ScenarioRow): string[] {
     n(row.injected),
     n(c.published),
     `${n(c.stored)} / ${n(c.events)}`,
-    `${n(c.deadLettered['event-log'])} / ${n(c.deadLettered['state-projector'])}`,
+    deadLettered(c),
     n(c.lost),
     n(c.doubled),
     `${n(c.folded)} / ${n(c.subjects)}`,
@@ -54,7 +61,7 @@ export function reliabilityTable(rows: readonly ScenarioRow[], total?: Conservat
       n(rows.reduce((sum, r) => sum + r.injected, 0)),
       n(c.published),
       `${n(c.stored)} / ${n(c.events)}`,
-      `${n(c.deadLettered['event-log'])} / ${n(c.deadLettered['state-projector'])}`,
+      deadLettered(c),
       n(c.lost),
       n(c.doubled),
       `${n(c.folded)} / ${n(c.subjects)}`,

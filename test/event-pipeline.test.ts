@@ -116,17 +116,21 @@ describe('encryption', () => {
   });
 
   test('the key lets SNS encrypt for the queues only on behalf of this topic', () => {
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
-          }),
-        ]),
+    // GIVEN the topic's ARN, built from its name as the key policy must (a Ref would be circular)
+    const [topic] = Object.values(template.findResources('AWS::SNS::Topic'));
+    const topicArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:eu-west-1:123456789012:${topic.Properties.TopicName}`]] };
+    // THEN the only statements for SNS allow exactly the two actions, with aws:SourceArn equal to that ARN
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    const forSns = key.Properties.KeyPolicy.Statement.filter((s: { Principal?: { Service?: string } }) => s.Principal?.Service === 'sns.amazonaws.com');
+    expect(forSns).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
       },
-    });
+    ]);
   });
 
   test('the topic and every queue deny non-TLS access', () => {
@@ -227,12 +231,26 @@ describe('functions and event source mappings', () => {
 });
 
 describe('least privilege', () => {
-  const statementsOf = (fnPrefix: string) => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const [, policy] = Object.entries(policies).find(([id]) => id.startsWith(fnPrefix))!;
-    return policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+  type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+  /** Every statement of every policy attached to the role whose logical id starts with `rolePrefix`. */
+  const statementsOf = (rolePrefix: string) => {
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(rolePrefix))!;
+    const attached = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: { Ref?: string }) => r.Ref === roleId),
+    );
+    expect(attached.length).toBeGreaterThan(0);
+    return attached.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
-  const actionsOf = (prefix: string) => statementsOf(prefix).flatMap((s) => [s.Action].flat());
+  const on = (service: string, statements: Statement[]) => statements.filter((s) => [s.Action].flat().some((a) => a.startsWith(`${service}:`)));
+  /** The logical id of the only resource of `type` whose id starts with `prefix`. */
+  const idOf = (type: string, prefix: string) => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+  const table = (prefix: string) => idOf('AWS::DynamoDB::Table', prefix);
+  const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const queueArn = (prefix: string) => arnOf(idOf('AWS::SQS::Queue', prefix));
 
   test('no policy grants a wildcard action', () => {
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
@@ -247,40 +265,38 @@ describe('least privilege', () => {
   });
 
   test('the event log may only batch-write its own table and consume its own queue', () => {
-    const resources = template.toJSON().Resources;
     const statements = statementsOf('PipelineEventLogRole');
-    const ddb = statements.find((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))!;
-    expect(ddb.Action).toBe('dynamodb:BatchWriteItem');
-    const tableId = (ddb.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    expect(resources[tableId].Properties.KeySchema[0].AttributeName).toBe('id');
-    const sqsStatement = statements.find((s) => [s.Action].flat().includes('sqs:ReceiveMessage'))!;
-    const queueId = (sqsStatement.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    expect(queueId).toMatch(/^PipelineEventLogQueue/);
+    // Every DynamoDB statement, not only the first
+    expect(on('dynamodb', statements)).toEqual([{ Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: arnOf(table('PipelineEventsTable')) }]);
+    expect(template.toJSON().Resources[table('PipelineEventsTable')].Properties.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    const consume = on('sqs', statements).filter((s) => [s.Action].flat().includes('sqs:ReceiveMessage'));
+    expect(consume.map((s) => s.Resource)).toEqual([queueArn('PipelineEventLogQueue')]);
   });
 
   test('the state projector may only put and update items of its own table', () => {
-    const resources = template.toJSON().Resources;
-    const ddb = statementsOf('PipelineStateProjectorRole').find((s) =>
-      [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
-    )!;
-    expect([ddb.Action].flat().sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    const tableId = (ddb.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    expect(resources[tableId].Properties.KeySchema[0].AttributeName).toBe('subject');
-    expect(actionsOf('PipelineStateProjectorRole')).not.toContain('dynamodb:BatchWriteItem');
+    const statements = statementsOf('PipelineStateProjectorRole');
+    // Every DynamoDB statement, not only the first
+    expect(on('dynamodb', statements)).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: arnOf(table('PipelineStateTable')) },
+    ]);
+    expect(template.toJSON().Resources[table('PipelineStateTable')].Properties.KeySchema).toEqual([{ AttributeName: 'subject', KeyType: 'HASH' }]);
+    const consume = on('sqs', statements).filter((s) => [s.Action].flat().includes('sqs:ReceiveMessage'));
+    expect(consume.map((s) => s.Resource)).toEqual([queueArn('PipelineStateProjectorQueue')]);
   });
 
   test('the topic allows publishing only from the stack account', () => {
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Action: 'sns:Publish',
-            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] } },
-          }),
-        ]),
+    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const allows = policy.Properties.PolicyDocument.Statement.filter((s: Statement) => s.Effect === 'Allow');
+    // The only Allow: sns:Publish on this topic, for exactly the stack's account
+    expect(allows).toEqual([
+      {
+        Sid: 'AllowPublishers',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] } },
+        Resource: { Ref: idOf('AWS::SNS::Topic', 'PipelineTopic') },
       },
-    });
+    ]);
   });
 });
 

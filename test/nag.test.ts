@@ -1,27 +1,59 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EventPipelineStack } from '../lib';
 
 interface PluginReport {
   pluginName: string;
   conclusion: string;
-  violations: unknown[];
+  violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
   suppressedViolations?: Array<{ ruleName: string; reason: string }>;
+}
+
+/**
+ * Synthesizes a sample stack with the cdk-nag AwsSolutions and Serverless packs attached as
+ * validation plugins, and the built-in CloudFormation validation, and returns the plugin reports.
+ * `addToStack` may add resources to the stack first.
+ */
+function nagReports(addToStack: (stack: Stack) => void = () => {}): PluginReport[] {
+  const app = new App({ builtinCloudFormationValidation: true, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nag-')) });
+  addToStack(new EventPipelineStack(app, 'Nagged', { env: { account: '123456789012', region: 'eu-west-1' } }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  try {
+    app.synth();
+  } catch (error) {
+    // A failing plugin fails synth, after it wrote its report.
+    if (!/ValidationFailed/.test(String(error))) throw error;
+  }
+  const report = path.join(app.outdir, 'validation-report.json');
+  const reports = (JSON.parse(fs.readFileSync(report, 'utf8')) as { pluginReports: PluginReport[] }).pluginReports;
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+  return reports;
 }
 
 // GIVEN the sample app with cdk-nag AwsSolutions and Serverless packs and the built-in CloudFormation validation
 let reports: PluginReport[];
 beforeAll(() => {
-  const app = new App({ builtinCloudFormationValidation: true, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nag-')) });
-  new EventPipelineStack(app, 'Nagged', { env: { account: '123456789012', region: 'eu-west-1' } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   // WHEN it synthesizes
-  const assembly = app.synth();
-  reports = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')).pluginReports;
-  fs.rmSync(assembly.directory, { recursive: true, force: true });
+  reports = nagReports();
+});
+
+test('both cdk-nag packs ran on the stack, and report a finding on a non-compliant resource', () => {
+  // GIVEN the same stack with a plain queue: unencrypted, no TLS enforcement, no dead-letter queue
+  const control = nagReports((stack) => new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED }));
+  // THEN each pack reports exactly that queue, and the stack's own resources pass as in the sample app
+  const findings = (name: string) =>
+    control
+      .find((r) => r.pluginName === name)!
+      .violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`))
+      .sort();
+  expect(reports.map((r) => r.pluginName).sort()).toEqual(['AwsSolutions', 'Serverless']);
+  expect(findings('AwsSolutions')).toEqual(['AwsSolutions-SQS2 Nagged/Plain/Resource', 'AwsSolutions-SQS3 Nagged/Plain/Resource', 'AwsSolutions-SQS4 Nagged/Plain/Resource']);
+  expect(findings('Serverless')).toEqual(['Serverless-SQSRedrivePolicy Nagged/Plain/Resource']);
+  expect(control.map((r) => r.conclusion)).toEqual(['failure', 'failure']);
 });
 
 test('cdk-nag AwsSolutions reports zero unacknowledged findings', () => {
@@ -40,7 +72,6 @@ test('every acknowledged cdk-nag finding carries a reason', () => {
   const suppressed = reports.flatMap((r) => r.suppressedViolations ?? []);
   expect(suppressed.length).toBeGreaterThan(0);
   for (const s of suppressed) expect(s.reason.length).toBeGreaterThan(40);
-
 });
 
 test('the acknowledged rules are exactly the ones documented in docs/security.md', () => {
@@ -51,5 +82,10 @@ test('the acknowledged rules are exactly the ones documented in docs/security.md
 });
 
 test('CloudFormation validation finds nothing (no circular dependency between key and topic)', () => {
+  // GIVEN it does run: a queue with a property of the wrong shape is reported (as a warning)
+  const control = nagReports((stack) => new CfnResource(stack, 'Malformed', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: { seconds: 30 } } }));
+  expect(control.find((r) => r.pluginName === 'CloudFormation Validate')?.violations.length).toBeGreaterThan(0);
+  // THEN on the sample stack it reports nothing
+  expect(reports.find((r) => r.pluginName === 'CloudFormation Validate')).toBeUndefined();
   expect(reports.flatMap((r) => r.violations)).toEqual([]);
 });

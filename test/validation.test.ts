@@ -40,6 +40,48 @@ describe('synth-time checks', () => {
     ).toThrow(/deadLetterQueue: must be FIFO like its queue \(got a standard queue\)/);
   });
 
+  test('a standard queue with a FIFO DLQ', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+    const encryptionKey = new kms.Key(stack, 'Key');
+    const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { fifo: true });
+    expect(() => new QueueConsumer(stack, 'C', { topic, encryptionKey, code, deadLetterQueue })).toThrow(
+      /deadLetterQueue: must be standard like its queue \(got a FIFO queue\)/,
+    );
+  });
+
+  test.each([
+    ['under 60 seconds', Duration.seconds(59), 59],
+    ['over 14 days', Duration.seconds(1209601), 1209601],
+  ])('a queue retentionPeriod %s', (_name, retentionPeriod, got) => {
+    expect(consumer({ retentionPeriod })).toThrow(
+      new RegExp(`retentionPeriod must be a whole number between 60 and 1209600 seconds \\(got ${got}\\)`),
+    );
+  });
+
+  test.each([127, 10241])('a memorySize of %i MB', (memorySize) => {
+    expect(consumer({ memorySize })).toThrow(new RegExp(`memorySize must be a whole number between 128 and 10240 MB \\(got ${memorySize}\\)`));
+  });
+
+  test.each([1, 1001])('a maxConcurrency of %i', (maxConcurrency) => {
+    expect(consumer({ maxConcurrency })).toThrow(new RegExp(`maxConcurrency must be a whole number between 2 and 1000 \\(got ${maxConcurrency}\\)`));
+  });
+
+  test('a visibility timeout over 12 hours', () => {
+    expect(consumer({ visibilityTimeout: Duration.seconds(43201) })).toThrow(
+      /visibilityTimeout must be a whole number between 0 and 43200 seconds \(got 43201\)/,
+    );
+  });
+
+  test('the bounds themselves are allowed', () => {
+    for (const props of [
+      { retentionPeriod: Duration.seconds(60), memorySize: 128, maxConcurrency: 2 },
+      { retentionPeriod: Duration.days(14), memorySize: 10240, maxConcurrency: 1000, visibilityTimeout: Duration.hours(12) },
+    ]) {
+      expect(consumer(props)).not.toThrow();
+    }
+  });
+
   test('a visibility timeout under 6 × the function timeout plus the batching window', () => {
     expect(
       consumer({ timeout: Duration.seconds(30), maxBatchingWindow: Duration.seconds(5), visibilityTimeout: Duration.seconds(184) }),

@@ -38,6 +38,9 @@ export const poisonMessages: Scenario = {
       return { poison: a.published, group: b.published };
     });
     const poisonReport = await h.check(value.poison);
+    // Measured on what SNS accepted: the poison messages actually published, and the group's one.
+    const poisonAccepted = value.poison.filter((m) => m.expect === 'dead-lettered').length;
+    const blockerAccepted = value.group.filter((m) => m.digest === blocker.digest).length;
 
     // Each poison message was delivered once to each function, which dead-lettered it at once.
     const deliveries = (consumer: 'event-log' | 'state-projector', digest: string) =>
@@ -55,7 +58,7 @@ export const poisonMessages: Scenario = {
     h.published.splice(h.published.length - emptyRefused.published.length, emptyRefused.published.length);
     const largeStored = (await h.observe()).events.some((i) => i.id === large.event!.id);
     const poisonChecks = [
-      ...commonChecks(poisons.length, poisonReport, value.poison.length, mixed.length),
+      ...commonChecks(poisonAccepted, poisonReport, value.poison.length, mixed.length),
       check('each poison message was delivered once to each function, which dead-lettered it', wrongCounts.length === 0, wrongCounts.join('; ') || 'all'),
       check(
         'no record of a batch with a poison message failed, the poison message included',
@@ -75,7 +78,7 @@ export const poisonMessages: Scenario = {
     const heldBack = later.filter((d) => d.count !== 1 || d.failures > 0 || d.ackedAt === undefined).length;
     const groupFailures = fresh.filter((d) => d.groupId === poisonedGroup).reduce((n, d) => n + d.failures, 0);
     const groupChecks = [
-      ...commonChecks(1, groupReport, value.group.length, groupSet.length),
+      ...commonChecks(blockerAccepted, groupReport, value.group.length, groupSet.length),
       check('the poison message was delivered once', blockerDelivery?.count === 1, blockerDelivery?.count === 1 ? '1 delivery' : `${blockerDelivery?.count ?? 0} deliveries`),
       check('no record of its group failed', groupFailures === 0, `${groupFailures} failed deliveries`),
       check(
@@ -89,7 +92,7 @@ export const poisonMessages: Scenario = {
         id: 'poison',
         fault: poisonMessages.faults[0],
         how: `${POISON_KINDS.length} kinds × ${scale.poisonPerKind} among ${valid.messages.length} valid events: ${POISON_KINDS.join('; ')}`,
-        injected: poisons.length,
+        injected: poisonAccepted,
         report: poisonReport,
         checks: poisonChecks,
         seconds,
@@ -98,7 +101,7 @@ export const poisonMessages: Scenario = {
         id: 'fifo-poison',
         fault: poisonMessages.faults[1],
         how: `a poison message between events 2 and 3 of one group, ${flowing.events.length} events of ${scale.subjects} other groups after it`,
-        injected: 1,
+        injected: blockerAccepted,
         report: groupReport,
         checks: groupChecks,
         seconds,

@@ -58,18 +58,23 @@ export function rowFailures(row: ScenarioRow): string[] {
 
 export const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
 
+/** A valid event must never be dead-lettered: every scenario and the soak check it. */
+export function noValidDeadLetter(report: ConservationReport): Check {
+  const c = report.counts;
+  return check(
+    'no valid event was dead-lettered',
+    c.deadLetteredValid['event-log'] + c.deadLetteredValid['state-projector'] === 0,
+    `${c.deadLetteredValid['event-log']} / ${c.deadLetteredValid['state-projector']} valid events dead-lettered` +
+      report.deadLetteredEvents.map((d) => `; ${d.consumer} ${d.eventId}: ${d.reason ?? 'no reason logged'}`).join(''),
+  );
+}
+
 /** Checks every scenario makes. */
 export function commonChecks(injected: number, report: ConservationReport, published: number, total: number): Check[] {
-  const c = report.counts;
   return [
     check('the fault was injected', injected > 0, `${injected} injected`),
     check('SNS accepted every message', published === total, `${published.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} published`),
-    check(
-      'no valid event was dead-lettered',
-      c.deadLetteredValid['event-log'] + c.deadLetteredValid['state-projector'] === 0,
-      `${c.deadLetteredValid['event-log']} / ${c.deadLetteredValid['state-projector']} valid events dead-lettered` +
-        report.deadLetteredEvents.map((d) => `; ${d.consumer} ${d.eventId}: ${d.reason ?? 'no reason logged'}`).join(''),
-    ),
+    noValidDeadLetter(report),
   ];
 }
 
@@ -90,3 +95,29 @@ export function staleOf(h: Harness, subjects: ReadonlySet<string>): number {
 }
 
 export const subjectsOf = (messages: readonly PublishedMessage[]) => new Set(messages.map((m) => m.groupId));
+
+/** Accepted messages whose event SNS had already accepted before: the duplicates actually published. */
+export function republished(published: readonly PublishedMessage[]): number {
+  const seen = new Set<string>();
+  let n = 0;
+  for (const m of published) {
+    if (!m.event) continue;
+    if (seen.has(m.event.id)) n++;
+    else seen.add(m.event.id);
+  }
+  return n;
+}
+
+/** Accepted events that SNS accepted after a newer event of their subject: the reordering actually published. */
+export function publishedLate(published: readonly PublishedMessage[]): number {
+  const newest = new Map<string, number>();
+  let n = 0;
+  for (const m of published) {
+    if (!m.event) continue;
+    const sequence = Number(m.event.sequence);
+    const before = newest.get(m.event.subject);
+    if (before !== undefined && before > sequence) n++;
+    else newest.set(m.event.subject, sequence);
+  }
+  return n;
+}

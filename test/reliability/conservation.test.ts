@@ -90,7 +90,7 @@ test('a complete outcome passes, with its counts', () => {
     folded: 2,
     deadLettered: { 'event-log': 1, 'state-projector': 1 },
     deadLetteredValid: { 'event-log': 0, 'state-projector': 0 },
-    deadLetterCopies: 0,
+    deadLetterCopies: { 'event-log': 0, 'state-projector': 0 },
     lost: 0,
     doubled: 0,
     unexpected: 0,
@@ -175,7 +175,8 @@ test('a dead letter nobody published, and a state for an unknown subject, are un
 });
 
 test('a message dead-lettered more often than it was published is doubled', () => {
-  const seen = { ...healthy(), deadLetters: [...healthy().deadLetters, deadLetter('event-log', bad)] };
+  // GIVEN a second dead letter of the poison message, from another source message
+  const seen = { ...healthy(), deadLetters: [...healthy().deadLetters, { ...deadLetter('event-log', bad), messageId: 'another' }] };
   expect(kinds(seen)).toEqual(['doubled event-log undefined']);
 });
 
@@ -191,8 +192,31 @@ test('two copies of one SQS message a function sent to its DLQ are one dead lett
   expect({ ok: report.ok, deadLettered: report.counts.deadLettered, copies: report.counts.deadLetterCopies }).toEqual({
     ok: true,
     deadLettered: { 'event-log': 1, 'state-projector': 1 },
-    copies: 1,
+    copies: { 'event-log': 1, 'state-projector': 0 },
   });
+  expect(formatReport(report)).toContain('extra copies of one source message: event-log 1, state-projector 0');
+});
+
+test('a message a function sent to its DLQ and that its redrive policy moved there too is one dead letter and one copy', () => {
+  // GIVEN the state projector sent the poison message (failure.sourceMessageId = its id), then the
+  // message itself reached the DLQ after maxReceiveCount receives, keeping its message id
+  const sent = { ...deadLetter('state-projector', bad), messageId: 'dlq-1', sourceMessageId: 'src-1' };
+  const moved = { ...deadLetter('state-projector', bad), messageId: 'src-1' };
+  const seen = { ...healthy(), deadLetters: [deadLetter('event-log', bad), sent, moved] };
+  const report = checkConservation(published, seen);
+  expect({ ok: report.ok, deadLettered: report.counts.deadLettered, copies: report.counts.deadLetterCopies }).toEqual({
+    ok: true,
+    deadLettered: { 'event-log': 1, 'state-projector': 1 },
+    copies: { 'event-log': 0, 'state-projector': 1 },
+  });
+});
+
+test('a copy of a source message with another body is corrupt', () => {
+  const sent = { ...deadLetter('event-log', bad), sourceMessageId: 'src-1' };
+  const seen = { ...healthy(), deadLetters: [sent, { ...sent, messageId: 'copy', body: `${bad.body} ` }, deadLetter('state-projector', bad)] };
+  const report = checkConservation(published, seen);
+  expect(report.differences).toEqual([expect.objectContaining({ kind: 'corrupt', consumer: 'event-log', detail: expect.stringContaining('a copy of source message src-1 with another body') })]);
+  expect(report.counts.deadLetterCopies['event-log']).toBe(1);
 });
 
 test('two dead letters of different source messages with the same body are still doubled', () => {

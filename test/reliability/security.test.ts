@@ -6,8 +6,10 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EventPipeline } from '../../lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { EventPipeline, EventTable } from '../../lib';
 import { synthStack } from '../helpers/stack';
 
 interface Statement {
@@ -117,4 +119,37 @@ test('the topic allows publishing only from publisherPrincipals, which replace t
   expect(actions(allows[0])).toEqual(['sns:Publish']);
   expect([(allows[0].Principal as { AWS: string | string[] }).AWS].flat().sort()).toEqual([...publishers].sort());
   expect(JSON.stringify(policy)).not.toContain('123456789012:root');
+});
+
+describe('tables encrypted with their own keys', () => {
+  // GIVEN a pipeline whose tables each have a customer-managed key of their own
+  let tableResources: Resources;
+  beforeAll(() => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'OwnKeys', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const table = (id: string, key: string) =>
+      new EventTable(stack, id, { partitionKey: { name: key, type: dynamodb.AttributeType.STRING }, encryptionKey: new kms.Key(stack, `${id}Key`) }).table;
+    new EventPipeline(stack, 'Pipeline', { eventsTable: table('Events', 'id'), stateTable: table('State', 'subject') });
+    tableResources = Template.fromStack(stack).toJSON().Resources as Resources;
+  });
+  const iamStatements = () =>
+    Object.values(tableResources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+
+  test('no IAM policy statement in the stack has an action with a wildcard', () => {
+    const statements = iamStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.flatMap(actions).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  test("each function may use its table's key with exactly the actions DynamoDB calls for it", () => {
+    const keyIds = Object.entries(tableResources).filter(([id, r]) => r.Type === 'AWS::KMS::Key' && /^(Events|State)Key/.test(id)).map(([id]) => id);
+    expect(keyIds).toHaveLength(2);
+    for (const keyId of keyIds) {
+      const onKey = iamStatements().filter((s) => [s.Resource].flat().some((r) => ref(r) === keyId));
+      expect(onKey.map((s) => actions(s))).toEqual([['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']]);
+    }
+  });
 });
