@@ -31,7 +31,8 @@ publishes a demo scenario and prints a summary.
 
 Options:
   --events N          distinct events to publish, 1% of them malformed (default 1000)
-  --subjects N        parcels (FIFO message groups) the events are spread over (default 50)
+  --subjects N        parcels (FIFO message groups) the events are spread over (default 50,
+                      or --events if fewer)
   --seed N            seed of the scenario; the same seed publishes the same events (default 1)
   --time-scale X      multiply visibility timeouts, batching windows and function timeouts
                       by X, so retries of failed messages take seconds, not minutes
@@ -90,6 +91,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--synth': ['synth', true],
     '--no-synth': ['synth', false],
   };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const [arg, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => {
@@ -108,12 +110,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         throw new UsageError(`${arg} must be ${integer ? 'a whole number' : 'a number'} ${bound} (got ${raw})`);
       }
       options[key] = n;
+      given.add(key);
     } else if (arg in strings) {
       options[strings[arg]] = value();
     } else {
       throw new UsageError(`unknown option ${arg}`);
     }
   }
+  if (!given.has('subjects')) options.subjects = Math.min(Number(options.subjects), Number(options.events));
   const parsed = options as unknown as CliOptions;
   if (parsed.subjects > parsed.events) {
     throw new UsageError(`--subjects (${parsed.subjects}) cannot exceed --events (${parsed.events})`);

@@ -52,7 +52,10 @@ export function formatSummary(s: RunSummary): string[] {
       ` (function timeouts no lower than 1 s: see each queue's factor below)`,
     `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
       ` = ${p.publishes} publishes in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
-    `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`,
+    s.drained
+      ? `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`
+      : `  NOT every event was processed: ${s.queues.reduce((n, q) => n + q.remaining, 0)} messages left` +
+        ` (${s.queues.map((q) => `${q.queue} ${q.remaining}`).join(', ')}); no throughput is given for an unfinished run`,
     `  queues ${s.drained ? 'drained' : 'NOT drained'} after ${secs(s.seconds)}` +
       (s.queues.some((q) => q.failedAttempts > 0) ? ' (failed messages are retried until they succeed or are dead-lettered)' : ''),
     '',
@@ -105,7 +108,11 @@ export function formatSummary(s: RunSummary): string[] {
   if (s.states.length > 0) {
     lines.push('', 'Final state of some subjects:');
     for (const st of s.states) {
-      lines.push(`  ${String(st.subject).padEnd(24)} sequence ${String(st.sequence).padStart(4)}  ${String(st.type).padEnd(18)} event ${String(st.eventId)}`);
+      lines.push(
+        st.sequence === undefined
+          ? `  ${String(st.subject).padEnd(24)} no state yet`
+          : `  ${String(st.subject).padEnd(24)} sequence ${String(st.sequence).padStart(4)}  ${String(st.type).padEnd(18)} event ${String(st.eventId)}`,
+      );
     }
   }
   return lines;

@@ -12,6 +12,11 @@ describe('parseArgs', () => {
     expect(options).toMatchObject({ events: 200, subjects: 20, timeScale: 0.01, keep: true, quiet: true, synth: false, cdkOut: 'out' });
   });
 
+  test('fewer events than the default subjects spreads them over one subject each, instead of refusing a value never given', () => {
+    expect(parseArgs(['--events', '1'])).toMatchObject({ events: 1, subjects: 1 });
+    expect(parseArgs(['--events', '30'])).toMatchObject({ events: 30, subjects: 30 });
+  });
+
   test('--endpoints-file names where --keep writes the endpoints', () => {
     expect(parseArgs(['--keep', '--endpoints-file', 'run-2.json']).endpointsFile).toBe('run-2.json');
   });

@@ -1,0 +1,100 @@
+import type { QueueSummary, RunSummary } from '../../local/summary';
+import { formatSummary } from '../../local/summary-format';
+
+function queue(overrides: Partial<QueueSummary> = {}): QueueSummary {
+  return {
+    queue: 'events',
+    function: 'fn-events',
+    fifo: false,
+    received: 10,
+    processed: 10,
+    deadLetteredByFunction: 0,
+    failedAttempts: 0,
+    invocations: 1,
+    meanBatchSize: 10,
+    remaining: 0,
+    latencyMs: { p50: 5, p99: 9 },
+    functionTimeoutMs: 1_000,
+    visibilityTimeoutMs: 6_033,
+    batchingWindowMs: 33,
+    timeFactor: 1 / 30,
+    redeliveredInFlight: 0,
+    staleDeletes: 0,
+    ...overrides,
+  };
+}
+
+function summary(overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    stack: 'S',
+    region: 'us-east-1',
+    timeScale: 0.01,
+    synthesized: false,
+    skipped: [],
+    notes: [],
+    published: { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, failed: 0, seconds: 0.1 },
+    drained: true,
+    seconds: 1,
+    processedSeconds: 0.5,
+    eventsPerSecond: 20,
+    tables: [],
+    queues: [queue()],
+    latencyMs: { p50: 5, p99: 9 },
+    states: [],
+    orderingViolations: [],
+    ...overrides,
+  };
+}
+
+describe('formatSummary', () => {
+  test('a drained run gives its throughput', () => {
+    expect(formatSummary(summary()).join('\n')).toContain('every valid event processed by every function after 0.50 s: 20 events/s end to end');
+  });
+
+  test('a run whose queues did not drain says what is left, and claims no throughput', () => {
+    // GIVEN a run stopped by the drain timeout with messages left
+    const text = formatSummary(
+      summary({ drained: false, queues: [queue({ remaining: 1519 }), queue({ queue: 'state.fifo', fifo: true, remaining: 2040 })] }),
+    ).join('\n');
+    // THEN
+    expect(text).not.toMatch(/every valid event processed|events\/s/);
+    expect(text).toContain('NOT every event was processed: 3559 messages left (events 1519, state.fifo 2040)');
+    expect(text).toContain('queues NOT drained after 1.00 s');
+  });
+
+  test('a subject with no state item says so', () => {
+    const text = formatSummary(summary({ states: [{ subject: 'parcel-1', sequence: undefined, type: undefined, eventId: undefined }] })).join('\n');
+    expect(text).toContain('parcel-1                 no state yet');
+    expect(text).not.toContain('undefined');
+  });
+
+  test('ordering violations are listed with the function, the group and the ids', () => {
+    const text = formatSummary(
+      summary({
+        orderingViolations: [
+          { function: 'fn-state', queue: 'state.fifo', group: 'g1', failed: [{ messageId: 'm1', eventId: 'e1' }], succeededAfter: [{ messageId: 'm2' }] },
+        ],
+      }),
+    ).join('\n');
+    expect(text).toContain('ORDERING VIOLATIONS: 1 FIFO responses reported a success after a failure in the same message group.');
+    expect(text).toContain('  - fn-state, group g1: failed m1 (event e1); then reported processed m2');
+  });
+
+  test("each dead-letter reason says where it was read", () => {
+    const deadLetterQueue = {
+      name: 'dlq',
+      messages: 2,
+      listed: [
+        { messageId: 'd1', reason: 'body: not valid JSON', reasonSource: 'message attribute' as const },
+        { messageId: 'd2', reason: 'write failed', reasonSource: 'handler log' as const },
+      ],
+    };
+    const text = formatSummary(summary({ queues: [queue({ deadLetterQueue })] })).join('\n');
+    expect(text).toContain('- d1: body: not valid JSON [from the failure.reason message attribute]');
+    expect(text).toContain("- d2: write failed [from the function's log (the message has no failure.reason attribute)]");
+  });
+
+  test('the times in use are printed per queue, with their factor', () => {
+    expect(formatSummary(summary()).join('\n')).toContain('visibility timeout 6033 ms, batching window 33 ms, function timeout 1000 ms (x0.0333)');
+  });
+});
