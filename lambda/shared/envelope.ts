@@ -54,6 +54,14 @@ const EXPECTED: Readonly<Record<string, string>> = {
   time: 'must be an RFC 3339 timestamp',
 };
 
+/** A whole number, or a string of digits, beyond what a JavaScript number holds exactly. */
+const SEQUENCE_TOO_LARGE = 'must be at most 2^53-1 (9007199254740991), the largest whole number compared exactly';
+
+function isUnsafeWholeNumber(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER;
+  return typeof value === 'string' && /^\d+$/.test(value) && !Number.isSafeInteger(Number(value));
+}
+
 /**
  * Parses and validates an SQS message body.
  *
@@ -68,7 +76,8 @@ export function parseEvent(body: string): PipelineEvent {
     if (!Object.hasOwn(json, field)) {
       throw new MalformedEventError(field, 'required', { eventId });
     }
-    throw new MalformedEventError(field, EXPECTED[field] ?? 'is invalid', { value: preview(json[field]), eventId });
+    const expected = field === 'sequence' && isUnsafeWholeNumber(json.sequence) ? SEQUENCE_TOO_LARGE : EXPECTED[field];
+    throw new MalformedEventError(field, expected ?? 'is invalid', { value: preview(json[field]), eventId });
   }
   const { specversion, id, source, type, subject, sequence, time, data } = result.output;
   return { specversion, id, source, type, subject, sequence, time, data };

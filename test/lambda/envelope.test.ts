@@ -120,8 +120,14 @@ describe('parseEvent', () => {
     ['sequence " 1"', withField({ sequence: ' 1' }), 'sequence', /^sequence: .* \(got " 1"\)$/],
     ['sequence true', withField({ sequence: true }), 'sequence', /^sequence: .* \(got true\)$/],
     ['sequence null', withField({ sequence: null }), 'sequence', /^sequence: .* \(got null\)$/],
-    ['a sequence beyond 2^53', withField({ sequence: '9007199254740993' }), 'sequence', /\(got "9007199254740993"\)$/],
-    ['an unsafe numeric sequence', withField({ sequence: 1e300 }), 'sequence', /^sequence: .* \(got 1e\+300\)$/],
+    [
+      'a sequence beyond 2^53',
+      withField({ sequence: '9007199254740993' }),
+      'sequence',
+      /^sequence: must be at most 2\^53-1 \(9007199254740991\), the largest whole number compared exactly \(got "9007199254740993"\)$/,
+    ],
+    ['an unsafe numeric sequence', withField({ sequence: 1e300 }), 'sequence', /^sequence: must be at most 2\^53-1 .* \(got 1e\+300\)$/],
+    ['a fractional sequence', withField({ sequence: 1.5 }), 'sequence', /^sequence: must be a whole number >= 0 or a string of digits \(got 1\.5\)$/],
     ['a time not in RFC 3339', withField({ time: 'noon' }), 'time', /^time: must be an RFC 3339 .* \(got "noon"\)$/],
   ])('rejects %s, naming the field', (_, body, field, message) => {
     // WHEN
