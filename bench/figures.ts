@@ -3,6 +3,7 @@
  * console and the summary table of docs/benchmarks.md.
  */
 import { type BenchReport, cpuMsPerEvent } from '../local/bench';
+import type { FiguresStamp } from '../scripts/figures-stamp';
 import type { ColdStartFigures } from './cold-start';
 import type { CostLines } from './cost-lines';
 import type { EndToEndFigures } from './end-to-end';
@@ -12,6 +13,8 @@ import type { Timing } from './synth';
 export interface BenchResults {
   readonly quick: boolean;
   readonly startedAt: Date;
+  /** The commit and the handler bundles this run measured. */
+  readonly stamp: FiguresStamp;
   readonly seconds: number;
   readonly machine: { cores: number; cpu: string; node: string; loadStart: number; loadEnd: number };
   readonly plan: { rounds: number; events: number; subjects: number; slices: number; coldIterations: number; e2eEvents: number };

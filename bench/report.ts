@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { stampLine } from '../scripts/figures-stamp';
 import { chartSvg, type ChartData } from './chart';
 import type { CostPerMillion } from './cost-model';
 import { rows, variant, type BenchResults } from './figures';
@@ -73,6 +74,8 @@ export function markdown(r: BenchResults): string {
       ` (${m.cores} cores, ${m.cpu}, Node.js ${m.node}; load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end).` +
       ' Every ratio compares two figures measured in this run, taking turns, so that load from other work on the machine falls on both.' +
       ' Times are medians. Run it again to refresh this page: it is rewritten whole.',
+    '',
+    stampLine(r.stamp),
     '',
     ...(r.quick ? ['> A quick run (`--quick`): one round, 1,000 events. The full run takes three rounds and 10,000 events.', ''] : []),
     '![Benchmark chart: ratios to the baseline, events/s per process, cost per million events](benchmarks.svg)',

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { benchPublish } from '../cli/bench-publish';
 import { runBenchmark } from '../local/bench';
+import { currentStamp } from '../scripts/figures-stamp';
 import { coldStart } from './cold-start';
 import { costLines } from './cost-lines';
 import { runLocalEndToEnd } from './end-to-end';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     }
   }
   const startedAt = new Date();
+  const stamp = currentStamp();
   const loadStart = os.loadavg()[0];
   const n = plan.events.toLocaleString('en-US');
 
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       quick,
       startedAt,
+      stamp,
       seconds: (performance.now() - started) / 1000,
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadStart, loadEnd: os.loadavg()[0] },
       plan,
