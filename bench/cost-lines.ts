@@ -97,35 +97,32 @@ export function costLines(handlers: readonly VariantFigures[], e2e: readonly End
     { id: 'backlog-by-group', label: 'backlog, batches by group', stateWriteUnitsPerEvent: h('stateProjectorByGroup').writeUnitsPerEvent, source: 'handler run (3)', durationFrom: 'stateProjectorByGroup' },
   ];
 
-  const eventLog = h('eventLog');
-  const defaultsAt = (t: StateTraffic): PipelineUse => {
-    const stateProjector = h(t.durationFrom);
-    return {
-      name: `this pipeline, ${t.label}`,
-      eventBytes,
-      publishRequestsPerEvent: 1 / PUBLISH_BATCH_MAX,
-      deliveriesPerEvent: DELIVERIES,
-      queues: [steadyQueue(false, eventLog.batchSize), steadyQueue(true, stateProjector.batchSize)],
-      functions: [
-        { invocationsPerEvent: eventLog.invocationsPerEvent, msPerInvocation: eventLog.meanInvocationMs, memoryMb: DEFAULT_MEMORY_MB, architecture: 'arm64' },
-        { invocationsPerEvent: stateProjector.invocationsPerEvent, msPerInvocation: stateProjector.meanInvocationMs, memoryMb: DEFAULT_MEMORY_MB, architecture: 'arm64' },
-      ],
-      writeUnitsPerEvent: eventLog.writeUnitsPerEvent * (1 + EVENTS_INDEXES) + t.stateWriteUnitsPerEvent,
-    };
-  };
-  const baselineUse = (name: string, el: VariantFigures, sp: VariantFigures, publishRequestsPerEvent: number): PipelineUse => ({
+  /** A line from the handler runs of its two functions; the events table and its index take each event item once. */
+  const lineUse = (
+    name: string,
+    el: VariantFigures,
+    sp: VariantFigures,
+    o: { publishRequestsPerEvent: number; memoryMb: number; architecture: 'arm64' | 'x86_64'; stateWriteUnitsPerEvent: number },
+  ): PipelineUse => ({
     name,
     eventBytes,
-    publishRequestsPerEvent,
+    publishRequestsPerEvent: o.publishRequestsPerEvent,
     deliveriesPerEvent: DELIVERIES,
     queues: [steadyQueue(false, el.batchSize), steadyQueue(true, sp.batchSize)],
-    functions: [
-      { invocationsPerEvent: el.invocationsPerEvent, msPerInvocation: el.meanInvocationMs, memoryMb: NODEJS_FUNCTION_MEMORY_MB, architecture: 'x86_64' },
-      { invocationsPerEvent: sp.invocationsPerEvent, msPerInvocation: sp.meanInvocationMs, memoryMb: NODEJS_FUNCTION_MEMORY_MB, architecture: 'x86_64' },
-    ],
-    // A conditional put that is refused is billed too: the baseline pays a state write per event whatever the traffic.
-    writeUnitsPerEvent: el.writeUnitsPerEvent * (1 + EVENTS_INDEXES) + sp.writeUnitsPerEvent,
+    functions: [el, sp].map((v) => ({ invocationsPerEvent: v.invocationsPerEvent, msPerInvocation: v.meanInvocationMs, memoryMb: o.memoryMb, architecture: o.architecture })),
+    writeUnitsPerEvent: el.writeUnitsPerEvent * (1 + EVENTS_INDEXES) + o.stateWriteUnitsPerEvent,
   });
+  const eventLog = h('eventLog');
+  const defaultsAt = (t: StateTraffic) =>
+    lineUse(`this pipeline, ${t.label}`, eventLog, h(t.durationFrom), {
+      publishRequestsPerEvent: 1 / PUBLISH_BATCH_MAX,
+      memoryMb: DEFAULT_MEMORY_MB,
+      architecture: 'arm64',
+      stateWriteUnitsPerEvent: t.stateWriteUnitsPerEvent,
+    });
+  // A conditional put that is refused is billed too: the baseline pays a state write per event whatever the traffic.
+  const baselineUse = (name: string, el: VariantFigures, sp: VariantFigures, publishRequestsPerEvent: number) =>
+    lineUse(name, el, sp, { publishRequestsPerEvent, memoryMb: NODEJS_FUNCTION_MEMORY_MB, architecture: 'x86_64', stateWriteUnitsPerEvent: sp.writeUnitsPerEvent });
 
   const defaults = traffic.map(defaultsAt);
   const baseline = baselineUse(`baseline (CDK defaults, batch ${CDK_DEFAULT_BATCH_SIZE})`, h('baselineEventLog'), h('baselineStateProjector'), 1 / PUBLISH_BATCH_MAX);

@@ -174,7 +174,7 @@ export function endToEndSection(r: BenchResults): string[] {
     row('latency p50, ms', runs.map((e) => e.p50Ms ?? NaN), n),
     row('latency p99, ms', runs.map((e) => e.p99Ms ?? NaN), n),
     row('event log: BatchWriteItem / event', runs.map((e) => actions(e, 'BatchWriteItem')), f3),
-    row('event log: write units / event (events table; its index adds as many)', runs.map((e) => units(e, false)), f3),
+    row("event log: write units / event (events table, the scenario's duplicates included; its index adds as many)", runs.map((e) => units(e, false)), f3),
     row('state projector: PutItem / event', runs.map((e) => actions(e, 'PutItem')), f3),
     row('state projector: write units / event', runs.map((e) => units(e, true)), f3),
     '',
@@ -293,7 +293,7 @@ export function costSection(r: BenchResults): string[] {
     '  send and one receive and delete per 10 messages, Lambda at the largest batches (10,000 standard, 10 FIFO) and the least billed',
     '  duration and memory (1 ms, 128 MB, arm64), one write of each event item and its index entry, and the state written at the',
     '  best compaction this run measured; then, term by term and service by service, no more than any line',
-    `  (\`costFloor\`). So no line is below the floor by construction (\`test/bench/cost-model.test.ts\` checks it): ${below.length === 0 ? 'none is' : `**${below.join(', ')} below it**`}.`,
+    `  (\`costFloor\`). So no line is below the floor by construction (\`test/bench/cost-model.test.ts\` and \`cost-lines.test.ts\` check it): ${below.length === 0 ? 'none is' : `**${below.join(', ')} below it**`}.`,
     '',
     ...useTable(
       shown.map((l) => l.use),

@@ -48,13 +48,20 @@ export function chartData(r: BenchResults): ChartData {
     );
   }
   const c = r.cost;
-  const costs = c ? [c.defaults[0].cost, c.defaults[c.defaults.length - 1].cost, c.baseline.cost, c.floor.cost] : [];
+  const costs = c
+    ? [
+        { label: 'this pipeline, slow arrival', cost: c.defaults[0].cost },
+        { label: 'this pipeline, backlog', cost: c.defaults[c.defaults.length - 1].cost },
+        { label: 'baseline (CDK defaults)', cost: c.baseline.cost },
+        { label: 'floor', cost: c.floor.cost },
+      ]
+    : [];
   if (c) ratios.push({ label: 'cost per million events, slow arrival', ratio: c.defaults[0].cost.total / c.baseline.cost.total });
   return {
     title: `cdk-event-pipeline benchmarks, ${r.startedAt.toISOString().slice(0, 10)}${r.quick ? ' (quick run)' : ''}`,
     ratios,
     throughput,
-    costs: costs.map((c) => ({ label: c.name, parts: services(c) })),
+    costs: costs.map((x) => ({ label: x.label, parts: services(x.cost) })),
   };
 }
 

@@ -4,7 +4,8 @@
  * goals and, for a full run, rewrites docs/benchmarks.md and its chart.
  *
  * Full: 3 rounds, 10,000 events, 5 end-to-end runs of each kind. Quick: 1 round,
- * 1,000 events, 1 end-to-end run, nothing written.
+ * 1,000 events, 1 end-to-end run, nothing written (`--quick --preview FILE` writes
+ * the page it would make to FILE).
  * A figure that cannot be measured is reported as such; the others still run.
  */
 import * as fs from 'fs';
@@ -20,7 +21,7 @@ import { runLocalEndToEnd, type EndToEndFigures } from './end-to-end';
 import { formatRows, rows, type BenchResults } from './figures';
 import { benchScenario } from './handler-stream';
 import { handlerThroughput } from './handlers';
-import { writeReport } from './report';
+import { markdown, writeReport } from './report';
 import { synthComparison } from './synth';
 import { testComparison } from './unit-suite';
 
@@ -121,7 +122,11 @@ async function main(): Promise<void> {
       );
       if (cliPublish.snsRequests > cliPublish.targetCalls) process.exitCode = 1;
     }
-    if (quick) {
+    const preview = process.argv.indexOf('--preview');
+    if (quick && preview > 0 && process.argv[preview + 1]) {
+      fs.writeFileSync(process.argv[preview + 1], markdown(results));
+      console.log(`\nQuick run: docs/benchmarks.md is left as it is; the page of this run is in ${process.argv[preview + 1]}.`);
+    } else if (quick) {
       console.log('\nQuick run: docs/benchmarks.md is left as it is (a full run rewrites it).');
     } else {
       const written = writeReport(results);
