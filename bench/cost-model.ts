@@ -90,3 +90,57 @@ export function costPerMillion(use: PipelineUse, prices: Prices = PRICES): CostP
   const dynamodb = perMillion(use.writeUnitsPerEvent, prices.dynamodbWriteUnit.usd);
   return { name: use.name, sns, sqs, lambda, dynamodb, total: sns + sqs + lambda + dynamodb };
 }
+
+const minOf = (xs: readonly number[]) => Math.min(...xs);
+
+/**
+ * The term-by-term minimum of `uses`: for each request, invocation, duration, memory and write
+ * unit per event, the lowest any of them has. Queues and functions are matched by position.
+ */
+export function minimumUse(name: string, uses: readonly PipelineUse[]): PipelineUse {
+  if (uses.length === 0) throw new Error('minimumUse needs at least one use');
+  const [first] = uses;
+  for (const u of uses) {
+    if (u.queues.length !== first.queues.length || u.functions.length !== first.functions.length) {
+      throw new Error(`${u.name} has other queues or functions than ${first.name}`);
+    }
+  }
+  const each = <T>(pick: (u: PipelineUse) => T) => uses.map(pick);
+  return {
+    name,
+    eventBytes: minOf(each((u) => u.eventBytes)),
+    publishRequestsPerEvent: minOf(each((u) => u.publishRequestsPerEvent)),
+    deliveriesPerEvent: minOf(each((u) => u.deliveriesPerEvent)),
+    queues: first.queues.map((q, i) => ({
+      fifo: q.fifo,
+      sendsPerEvent: minOf(each((u) => u.queues[i].sendsPerEvent)),
+      receivesPerEvent: minOf(each((u) => u.queues[i].receivesPerEvent)),
+      deletesPerEvent: minOf(each((u) => u.queues[i].deletesPerEvent)),
+    })),
+    functions: first.functions.map((_, i) => ({
+      invocationsPerEvent: minOf(each((u) => u.functions[i].invocationsPerEvent)),
+      msPerInvocation: minOf(each((u) => u.functions[i].msPerInvocation)),
+      memoryMb: minOf(each((u) => u.functions[i].memoryMb)),
+      architecture: uses.some((u) => u.functions[i].architecture === 'arm64') ? 'arm64' : 'x86_64',
+    })),
+    writeUnitsPerEvent: minOf(each((u) => u.writeUnitsPerEvent)),
+  };
+}
+
+/**
+ * The cost floor: `unavoidable` (what no configuration avoids, at AWS maxima) taken term by term
+ * together with every line, priced, and then, service by service, the lowest of that price and
+ * every line's. So the floor is at or below every line by construction, whatever the prices and
+ * the 64 KB chunking do.
+ */
+export function costFloor(
+  unavoidable: PipelineUse,
+  lines: readonly PipelineUse[],
+  prices: Prices = PRICES,
+): { use: PipelineUse; cost: CostPerMillion } {
+  const use = minimumUse(unavoidable.name, [unavoidable, ...lines]);
+  const costs = [costPerMillion(use, prices), ...lines.map((l) => costPerMillion(l, prices))];
+  const service = (k: 'sns' | 'sqs' | 'lambda' | 'dynamodb') => minOf(costs.map((c) => c[k]));
+  const [sns, sqs, lambda, dynamodb] = [service('sns'), service('sqs'), service('lambda'), service('dynamodb')];
+  return { use, cost: { name: use.name, sns, sqs, lambda, dynamodb, total: sns + sqs + lambda + dynamodb } };
+}

@@ -2,7 +2,9 @@
  * Figure 5: the end-to-end local run (local/), at 10,000 events: events/s,
  * latency from publish to handler success, and the request counts the cost
  * model needs (SNS PublishBatch calls, the event source pollers' receives and
- * deletes, Lambda invocations).
+ * deletes, Lambda invocations, DynamoDB write units by table). Two arrivals:
+ * a backlog (everything published at once) and slow arrival (one event per
+ * subject at a time, the queues drained in between).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,9 +17,16 @@ import { countsSince, startDynamoDbCounter, type DynamoDbCounter } from './dynam
 
 const ROOT = path.join(__dirname, '..');
 
+/** How events reach the pipeline: all at once (a backlog builds up), or one per subject at a time. */
+export type Arrival = 'backlog' | 'slow';
+
 export interface QueueFigures {
   readonly function: string;
   readonly fifo: boolean;
+  /** The table the function writes (its TABLE_NAME), the items written to it and their write request units. */
+  readonly table: string;
+  readonly items: number;
+  readonly writeUnits: number;
   readonly messages: number;
   readonly invocations: number;
   readonly meanBatchSize: number;
@@ -33,6 +42,7 @@ export interface QueueFigures {
 }
 
 export interface EndToEndFigures {
+  readonly arrival: Arrival;
   readonly events: number;
   readonly publishes: number;
   /** Messages published per second: the publisher does not wait for the pipeline. */
@@ -60,7 +70,8 @@ export interface EndToEndFigures {
  *
  * @param cdkOut an assembly of bin/app.ts already synthesized, to skip synthesis
  */
-export async function runLocalEndToEnd(options: { events: number; subjects: number; cdkOut?: string }): Promise<EndToEndFigures> {
+export async function runLocalEndToEnd(options: { events: number; subjects: number; cdkOut?: string; arrival?: Arrival }): Promise<EndToEndFigures> {
+  const arrival = options.arrival ?? 'backlog';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const timeScale = 0.01;
   const scenario = generateScenario({ events: options.events, subjects: options.subjects, seed: 7, malformedRate: 0 });
@@ -97,14 +108,18 @@ export async function runLocalEndToEnd(options: { events: number; subjects: numb
   };
   try {
     const before = await counter?.counts();
-    const summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 600_000, onPublishBatch: countPublish });
+    const summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 600_000, onPublishBatch: countPublish, slowArrival: arrival === 'slow' });
     const after = await counter?.counts();
     const queues = pipeline.sources.map((s, i): QueueFigures => {
       const { stats } = s.poller;
       const meanBatch = stats.batches ? stats.deleted / stats.batches : 0;
+      const table = s.fn.environment.TABLE_NAME ?? '';
       return {
         function: s.fn.logicalId,
         fifo: s.queue.fifo,
+        table,
+        items: before && after ? (after.items[table] ?? 0) - (before.items[table] ?? 0) : 0,
+        writeUnits: before && after ? (after.writeUnits[table] ?? 0) - (before.writeUnits[table] ?? 0) : 0,
         messages: summary.queues[i].processed,
         invocations: s.host.stats.invocations,
         meanBatchSize: summary.queues[i].meanBatchSize,
@@ -115,6 +130,7 @@ export async function runLocalEndToEnd(options: { events: number; subjects: numb
       };
     });
     return {
+      arrival,
       events: scenario.events.length,
       publishes: summary.published.publishes,
       publishPerSecond: summary.published.publishes / summary.published.seconds,
@@ -136,4 +152,10 @@ export async function runLocalEndToEnd(options: { events: number; subjects: numb
     await counter?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Write request units per event of the table a queue's function writes (the FIFO queue's: the state table). */
+export function writeUnitsPerEvent(e2e: EndToEndFigures, fifo: boolean): number | undefined {
+  const q = e2e.queues.find((x) => x.fifo === fifo);
+  return q && e2e.events > 0 ? q.writeUnits / e2e.events : undefined;
 }

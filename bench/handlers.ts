@@ -12,7 +12,17 @@ import type { HandlerRunResult, HandlerRunSpec, SliceResult } from './handler-ru
 import type { BatchShape } from './handler-stream';
 import { median } from './stats';
 
-export type VariantId = 'eventLog' | 'baselineEventLog' | 'stateProjector' | 'stateProjectorByGroup' | 'baselineStateProjector';
+export type VariantId =
+  | 'eventLog'
+  | 'baselineEventLog'
+  | 'naiveEventLog'
+  | 'stateProjector'
+  | 'stateProjectorByGroup'
+  | 'baselineStateProjector'
+  | 'naiveStateProjector';
+
+/** The batch size of an SQS event source mapping when none is given, for both kinds of queue (CDK and Lambda). */
+export const CDK_DEFAULT_BATCH_SIZE = 10;
 
 interface Variant {
   readonly id: VariantId;
@@ -51,10 +61,12 @@ function variants(): Variant[] {
   const stateProjector = projectBundle('state-projector');
   return [
     { id: 'eventLog', label: 'event log (batch 100)', bundle: eventLog, table: 'events', batchSize: 100, shape: 'publish-order' },
-    { id: 'baselineEventLog', label: 'baseline event log (batch 1)', bundle: baselineBundle('event-log'), table: 'events', batchSize: 1, shape: 'publish-order' },
+    { id: 'baselineEventLog', label: `baseline event log (batch ${CDK_DEFAULT_BATCH_SIZE}, CDK default)`, bundle: baselineBundle('event-log'), table: 'events', batchSize: CDK_DEFAULT_BATCH_SIZE, shape: 'publish-order' },
+    { id: 'naiveEventLog', label: 'naive baseline event log (batch 1)', bundle: baselineBundle('event-log'), table: 'events', batchSize: 1, shape: 'publish-order' },
     { id: 'stateProjector', label: 'state projector (batch 10, publish order)', bundle: stateProjector, table: 'state', batchSize: 10, shape: 'publish-order' },
     { id: 'stateProjectorByGroup', label: 'state projector (batch 10, by group)', bundle: stateProjector, table: 'state', batchSize: 10, shape: 'by-group' },
-    { id: 'baselineStateProjector', label: 'baseline state projector (batch 1)', bundle: baselineBundle('state-projector'), table: 'state', batchSize: 1, shape: 'publish-order' },
+    { id: 'baselineStateProjector', label: `baseline state projector (batch ${CDK_DEFAULT_BATCH_SIZE}, CDK default)`, bundle: baselineBundle('state-projector'), table: 'state', batchSize: CDK_DEFAULT_BATCH_SIZE, shape: 'publish-order' },
+    { id: 'naiveStateProjector', label: 'naive baseline state projector (batch 1)', bundle: baselineBundle('state-projector'), table: 'state', batchSize: 1, shape: 'publish-order' },
   ];
 }
 

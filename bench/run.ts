@@ -3,7 +3,9 @@
  * against a baseline measured in the same run, prints them next to their
  * goals and, for a full run, rewrites docs/benchmarks.md and its chart.
  *
- * Full: 3 rounds, 10,000 events. Quick: 1 round, 1,000 events, nothing written.
+ * Full: 3 rounds, 10,000 events, 5 end-to-end runs of each kind. Quick: 1 round,
+ * 1,000 events, 1 end-to-end run, nothing written (`--quick --preview FILE` writes
+ * the page it would make to FILE).
  * A figure that cannot be measured is reported as such; the others still run.
  */
 import * as fs from 'fs';
@@ -11,22 +13,23 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { benchPublish } from '../cli/bench-publish';
-import { runBenchmark } from '../local/bench';
+import { runBenchmark, type BenchReport } from '../local/bench';
+import { currentStamp } from '../scripts/figures-stamp';
 import { coldStart } from './cold-start';
 import { costLines } from './cost-lines';
-import { runLocalEndToEnd } from './end-to-end';
+import { runLocalEndToEnd, type EndToEndFigures } from './end-to-end';
 import { formatRows, rows, type BenchResults } from './figures';
 import { benchScenario } from './handler-stream';
 import { handlerThroughput } from './handlers';
-import { writeReport } from './report';
+import { markdown, writeReport } from './report';
 import { synthComparison } from './synth';
 import { testComparison } from './unit-suite';
 
 const ROOT = path.join(__dirname, '..');
 const quick = process.argv.includes('--quick');
 const plan = quick
-  ? { rounds: 1, events: 1_000, subjects: 100, slices: 5, coldIterations: 5, e2eEvents: 1_000 }
-  : { rounds: 3, events: 10_000, subjects: 100, slices: 10, coldIterations: 20, e2eEvents: 10_000 };
+  ? { rounds: 1, events: 1_000, subjects: 100, slices: 5, coldIterations: 5, e2eEvents: 1_000, e2eRuns: 1, slowEvents: 500 }
+  : { rounds: 3, events: 10_000, subjects: 100, slices: 10, coldIterations: 20, e2eEvents: 10_000, e2eRuns: 5, slowEvents: 2_000 };
 
 const started = performance.now();
 const errors: Record<string, string> = {};
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     }
   }
   const startedAt = new Date();
+  const stamp = currentStamp();
   const loadStart = os.loadavg()[0];
   const n = plan.events.toLocaleString('en-US');
 
@@ -64,11 +68,21 @@ async function main(): Promise<void> {
     const tests = await attempt('2', `unit suite and baseline snapshot test, ${plan.rounds} round(s)`, () => testComparison(plan.rounds));
     const handlers = await attempt('3', `handlers on dynalite, ${n} events in ${plan.slices} slices`, () => handlerThroughput(plan));
     const cold = await attempt('4', `cold start, ${plan.coldIterations} loads of each bundle`, () => coldStart(plan.coldIterations));
-    const e2e = await attempt('5', `local end-to-end run, ${plan.e2eEvents.toLocaleString('en-US')} events`, () =>
-      runLocalEndToEnd({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly }),
-    );
-    const throughput = await attempt('5', `local end-to-end throughput, ${plan.e2eEvents.toLocaleString('en-US')} events, no request counter`, () =>
-      runBenchmark({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly, synth: synth ? false : undefined }),
+    // Backlog runs with the request counter and without it take turns, so that load on the machine falls on both.
+    const e2eRuns: EndToEndFigures[] = [];
+    const throughputRuns: BenchReport[] = [];
+    for (let k = 1; k <= plan.e2eRuns; k++) {
+      const e2e = await attempt('5', `local end-to-end run ${k}/${plan.e2eRuns}, ${plan.e2eEvents.toLocaleString('en-US')} events, backlog`, () =>
+        runLocalEndToEnd({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly }),
+      );
+      if (e2e) e2eRuns.push(e2e);
+      const throughput = await attempt('5', `local end-to-end throughput ${k}/${plan.e2eRuns}, no request counter`, () =>
+        runBenchmark({ events: plan.e2eEvents, subjects: plan.subjects, cdkOut: synth?.assembly, synth: synth ? false : undefined }),
+      );
+      if (throughput) throughputRuns.push(throughput);
+    }
+    const slowArrival = await attempt('5', `local end-to-end run, ${plan.slowEvents.toLocaleString('en-US')} events, slow arrival (one per subject at a time)`, () =>
+      runLocalEndToEnd({ events: plan.slowEvents, subjects: plan.subjects, cdkOut: synth?.assembly, arrival: 'slow' }),
     );
     const cliPublish = await attempt('5', `CLI publish of ${plan.e2eEvents.toLocaleString('en-US')} events to the local run`, () =>
       benchPublish({ events: plan.e2eEvents }),
@@ -76,21 +90,23 @@ async function main(): Promise<void> {
     const eventBytes = meanEventBytes(plan.events, plan.subjects);
     const cost = await attempt('6', 'cost model', () => {
       if (!handlers) throw new Error('it needs the handler figures (3)');
-      return costLines(handlers, e2e, eventBytes);
+      return costLines(handlers, [...e2eRuns, ...(slowArrival ? [slowArrival] : [])], eventBytes);
     });
 
     const results: BenchResults = {
       quick,
       startedAt,
+      stamp,
       seconds: (performance.now() - started) / 1000,
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadStart, loadEnd: os.loadavg()[0] },
       plan,
-      synth: synth && { sample: synth.sample, baseline: synth.baseline },
+      synth: synth && { settings: synth.settings },
       tests,
       handlers,
       coldStart: cold,
-      e2e,
-      throughput,
+      e2eRuns,
+      throughputRuns,
+      slowArrival,
       cost,
       eventBytes,
       errors,
@@ -106,7 +122,11 @@ async function main(): Promise<void> {
       );
       if (cliPublish.snsRequests > cliPublish.targetCalls) process.exitCode = 1;
     }
-    if (quick) {
+    const preview = process.argv.indexOf('--preview');
+    if (quick && preview > 0 && process.argv[preview + 1]) {
+      fs.writeFileSync(process.argv[preview + 1], markdown(results));
+      console.log(`\nQuick run: docs/benchmarks.md is left as it is; the page of this run is in ${process.argv[preview + 1]}.`);
+    } else if (quick) {
       console.log('\nQuick run: docs/benchmarks.md is left as it is (a full run rewrites it).');
     } else {
       const written = writeReport(results);

@@ -5,6 +5,11 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Min, median and max of a non-empty list. */
+export function spread(xs: readonly number[]): { min: number; median: number; max: number } {
+  return { min: Math.min(...xs), median: median([...xs]), max: Math.max(...xs) };
+}
+
 /** The p-th percentile (0..100) by nearest rank. */
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;

@@ -4,8 +4,8 @@
  */
 import type { LocalPipeline } from './pipeline';
 import { Progress } from './progress';
-import { publishEntries } from './publisher';
-import type { Scenario } from './scenario';
+import { type PublishResult, publishEntries } from './publisher';
+import type { PublishEntry, Scenario } from './scenario';
 import { type PublishBatchEntry, SnsWire } from './sns-wire';
 import { type RunSummary, collectSummary } from './summary';
 
@@ -15,6 +15,24 @@ export interface DemoRunOptions {
   readonly progress?: Progress;
   /** Called with each PublishBatch call's entries, before the call. */
   readonly onPublishBatch?: (entries: readonly PublishBatchEntry[]) => void;
+  /**
+   * Slow arrival: publish in rounds of at most one event per subject and wait for the queues to
+   * drain after each round, so that no FIFO batch holds two events of a subject. By default
+   * everything is published at once and a backlog builds up.
+   */
+  readonly slowArrival?: boolean;
+}
+
+/** Rounds of at most one entry per subject: the k-th round holds each subject's k-th entry. */
+export function oneEntryPerSubject(entries: readonly PublishEntry[]): PublishEntry[][] {
+  const seen = new Map<string, number>();
+  const rounds: PublishEntry[][] = [];
+  for (const entry of entries) {
+    const k = seen.get(entry.subject) ?? 0;
+    seen.set(entry.subject, k + 1);
+    (rounds[k] ??= []).push(entry);
+  }
+  return rounds;
 }
 
 export class DemoRunError extends Error {
@@ -29,18 +47,29 @@ export async function runDemo(pipeline: LocalPipeline, scenario: Scenario, optio
   const ticker = setInterval(tick, 100);
   try {
     const sns = new SnsWire(pipeline.emulators.snsSqsEndpoint, pipeline.plan.region);
-    const publish = await publishEntries(scenario.entries, {
-      sns,
-      topicArn: topic.arn,
-      fifo: topic.fifo,
-      onPublished: (n) => (published = n),
-      onBatch: options.onPublishBatch,
-    }).finally(() => sns.destroy());
+    const rounds = options.slowArrival && scenario.entries.length > 0 ? oneEntryPerSubject(scenario.entries) : [scenario.entries];
+    let publish: PublishResult | undefined;
+    try {
+      for (const round of rounds) {
+        const before = publish?.published ?? 0;
+        const r = await publishEntries(round, {
+          sns,
+          topicArn: topic.arn,
+          fifo: topic.fifo,
+          onPublished: (n) => (published = before + n),
+          onBatch: options.onPublishBatch,
+        });
+        publish = publish ? { ...publish, published: before + r.published, failed: [...publish.failed, ...r.failed], finishedAt: r.finishedAt } : r;
+        if (options.slowArrival && !(await pipeline.waitForDrain(options.drainTimeoutMs))) break;
+      }
+    } finally {
+      sns.destroy();
+    }
     const drained = await pipeline.waitForDrain(options.drainTimeoutMs);
     const drainedAt = Date.now();
     tick();
     options.progress?.done();
-    return await collectSummary(pipeline, scenario, publish, drainedAt, drained);
+    return await collectSummary(pipeline, scenario, publish!, drainedAt, drained);
   } finally {
     clearInterval(ticker);
     options.progress?.done();

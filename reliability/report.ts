@@ -5,6 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { currentStamp, stampLine } from '../scripts/figures-stamp';
 import { UsageError, numberOption, parseOptions, runAsCommand } from './args';
 import { formatReport } from './format';
 import { Harness } from './harness';
@@ -61,6 +62,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);
 
   process.stderr.write(`Starting the local pipeline (time scale ${timeScale})...\n`);
+  // The code this run measures, taken before it starts.
+  const stamp = currentStamp();
   const started = Date.now();
   const harness = await Harness.start({ projectDir: PROJECT_DIR, timeScale, seed, dynamodbOnDisk: true, keepInvocations: true });
   let rows: ScenarioRow[];
@@ -89,7 +92,8 @@ async function main(argv: readonly string[]): Promise<number> {
         DOC,
         'reliability-table',
         `Measured with \`npm run reliability\` (${scale.events.toLocaleString('en-US')} events over ${scale.subjects} subjects per scenario, ` +
-          `${scale.poisonPerKind} poison message${scale.poisonPerKind === 1 ? '' : 's'} of each kind, seed ${seed}, time scale ${timeScale}, ${machine}).\n\n${table}`,
+          `${scale.poisonPerKind} poison message${scale.poisonPerKind === 1 ? '' : 's'} of each kind, seed ${seed}, time scale ${timeScale}, ${machine}).\n` +
+          `${stampLine(stamp)}\n\n${table}`,
       );
       replaceSection(DOC, 'reliability-details', rowDetails(rows));
       process.stderr.write(`Rewrote ${DOC}\n`);

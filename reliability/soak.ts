@@ -9,6 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { currentStamp, stampLine } from '../scripts/figures-stamp';
 import { numberOption, parseOptions, runAsCommand } from './args';
 import type { ConservationReport } from './conservation';
 import type { FaultKind, FaultRule } from './fault-proxy';
@@ -111,6 +112,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const info = (line: string) => !values.quiet && process.stderr.write(`${line}\n`);
 
   const demo = demoMessages('soak', { events, subjects, seed });
+  // The code this run measures, taken before it starts.
+  const stamp = currentStamp();
   const memory = new MemoryPeak();
   const loadAverage = loadavg()[0];
   info(`Starting the local pipeline (time scale ${timeScale})...`);
@@ -163,7 +166,8 @@ async function main(argv: readonly string[]): Promise<number> {
       replaceSection(
         DOC,
         'soak',
-        `\`npm run soak -- --events ${events} --subjects ${subjects}\` (fault rate ${faultRate}, seed ${seed}, time scale ${timeScale}):\n\n` +
+        `\`npm run soak -- --events ${events} --subjects ${subjects}\` (fault rate ${faultRate}, seed ${seed}, time scale ${timeScale}).\n` +
+          `${stampLine(stamp)}\n\n` +
           markdownTable(['Soak', ''], figures),
       );
       info(`Rewrote ${DOC}`);

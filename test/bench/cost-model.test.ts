@@ -1,4 +1,5 @@
-import { chunks, costPerMillion, type PipelineUse } from '../../bench/cost-model';
+import * as fc from 'fast-check';
+import { chunks, costFloor, costPerMillion, minimumUse, type PipelineUse } from '../../bench/cost-model';
 import { PRICES } from '../../bench/prices';
 
 /** An event of exactly 1 GB per million events, so payload charges read as the per-GB prices. */
@@ -65,5 +66,48 @@ describe('cost model', () => {
       expect(price.usd).toBeGreaterThan(0);
     }
     expect(Object.values(PRICES).filter((p) => 'asKnown' in p && p.asKnown).length).toBeGreaterThan(0);
+  });
+
+  test('the floor takes each term at its lowest over the unavoidable use and every line', () => {
+    // GIVEN two lines that are each cheapest in a different term
+    const a = use({ name: 'a', publishRequestsPerEvent: 1, writeUnitsPerEvent: 2.1 });
+    const b = use({ name: 'b', publishRequestsPerEvent: 0.1, writeUnitsPerEvent: 3 });
+
+    // WHEN
+    const floor = minimumUse('floor', [use({ name: 'unavoidable', writeUnitsPerEvent: 4 }), a, b]);
+
+    // THEN
+    expect(floor.publishRequestsPerEvent).toBe(0.1);
+    expect(floor.writeUnitsPerEvent).toBe(2.1);
+    expect(floor.functions[1]).toEqual({ invocationsPerEvent: 1, msPerInvocation: 1, memoryMb: 128, architecture: 'x86_64' });
+  });
+
+  test('no line costs less than the floor, whatever the lines, sizes and chunking', () => {
+    const queue = (fifo: boolean) =>
+      fc.record({ fifo: fc.constant(fifo), sendsPerEvent: fc.constant(1), receivesPerEvent: fc.double({ min: 0.01, max: 1, noNaN: true }), deletesPerEvent: fc.double({ min: 0.01, max: 1, noNaN: true }) });
+    const fn = fc.record({
+      invocationsPerEvent: fc.double({ min: 0.0001, max: 1, noNaN: true }),
+      msPerInvocation: fc.double({ min: 0.1, max: 500, noNaN: true }),
+      memoryMb: fc.constantFrom(128, 256, 1024),
+      architecture: fc.constantFrom('arm64' as const, 'x86_64' as const),
+    });
+    const line = fc.record({
+      name: fc.constant('line'),
+      eventBytes: fc.integer({ min: 100, max: 256 * 1024 }),
+      publishRequestsPerEvent: fc.double({ min: 0.1, max: 1, noNaN: true }),
+      deliveriesPerEvent: fc.constant(2),
+      queues: fc.tuple(queue(false), queue(true)),
+      functions: fc.tuple(fn, fn),
+      writeUnitsPerEvent: fc.double({ min: 2, max: 6, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(line, fc.array(line, { minLength: 1, maxLength: 5 }), (unavoidable, lines) => {
+        const floor = costFloor({ ...unavoidable, name: 'floor' }, lines).cost;
+        for (const l of lines) {
+          const c = costPerMillion(l);
+          for (const k of ['sns', 'sqs', 'lambda', 'dynamodb', 'total'] as const) expect(floor[k]).toBeLessThanOrEqual(c[k] + 1e-12);
+        }
+      }),
+    );
   });
 });

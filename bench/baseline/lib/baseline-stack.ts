@@ -53,7 +53,7 @@ export class BaselineStack extends cdk.Stack {
       environment: { TABLE_NAME: eventsTable.tableName },
     });
     eventsTable.grantWriteData(eventLogFunction);
-    eventLogFunction.addEventSource(new SqsEventSource(eventLogQueue, { batchSize: 1 }));
+    eventLogFunction.addEventSource(new SqsEventSource(eventLogQueue));
 
     // State projector: a FIFO queue, each subject's latest event to the state table.
     const stateDlq = new sqs.Queue(this, 'StateProjectorDeadLetterQueue', {
@@ -73,7 +73,7 @@ export class BaselineStack extends cdk.Stack {
       environment: { TABLE_NAME: stateTable.tableName },
     });
     stateTable.grantWriteData(stateFunction);
-    stateFunction.addEventSource(new SqsEventSource(stateQueue, { batchSize: 1 }));
+    stateFunction.addEventSource(new SqsEventSource(stateQueue));
 
     new cdk.CfnOutput(this, 'TopicArn', { value: topic.topicArn });
   }
