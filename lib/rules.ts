@@ -92,7 +92,8 @@ export function checkConsumerOptions(
     );
   }
 
-  const tokens = [timeout.isUnresolved() && 'timeout', window?.isUnresolved() && 'maxBatchingWindow'].filter(Boolean);
+  // On a FIFO queue a window is refused above, token or not.
+  const tokens = [timeout.isUnresolved() && 'timeout', !fifo && window?.isUnresolved() && 'maxBatchingWindow'].filter(Boolean);
   if (tokens.length > 0) {
     v.check(
       options.visibilityTimeout === undefined,

@@ -310,6 +310,13 @@ describe('tokens', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 900, RedrivePolicy: Match.anyValue() });
   });
 
+  test('a token batching window on a FIFO queue is refused as any window is, and only that', () => {
+    const { token, build } = withParameter();
+    const error = errorOf(build({ fifo: true, maxBatchingWindow: Duration.seconds(token) }));
+    expect(error).toBeInstanceOf(PipelinePropsError);
+    expect((error as PipelinePropsError).problems).toEqual(['maxBatchingWindow: not allowed on a FIFO queue (got <token> seconds); remove it']);
+  });
+
   test('a Duration token in another unit than seconds is refused, since it cannot be converted', () => {
     const { token, build } = withParameter();
     expect(build({ timeout: Duration.minutes(token), visibilityTimeout: Duration.minutes(15) })).toThrow(
