@@ -81,7 +81,7 @@ export class ConsumerAlarms extends Construct {
       'OldestMessageAge',
       `The oldest message in the queue is older than ${maxAge.toHumanString()}: the consumer is falling behind.`,
       props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-      maxAge.toSeconds(),
+      maxAge.toSeconds({ integral: false }),
       3,
       cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     );

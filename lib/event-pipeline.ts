@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tokenization } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import { EventTable } from './event-table';
 import { FanOutTopic } from './fan-out-topic';
 import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
+import { checkConsumerOptions, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
 
 /**
@@ -70,7 +71,9 @@ export interface EventPipelineProps {
    */
   readonly stateTable?: dynamodb.ITable;
   /**
-   * How long the events table keeps an event, 1 to 3,650 days.
+   * How long the events table keeps an event, a whole number of days from 1
+   * to 3,650. A token must be given in days (`Duration.days(param.valueAsNumber)`),
+   * and is not range-checked.
    * @default Duration.days(30)
    */
   readonly eventRetention?: Duration;
@@ -78,6 +81,8 @@ export interface EventPipelineProps {
    * The event log consumer: the standard queue, writing every event to the
    * events table. Give `code` to run your own handler; it gets `TABLE_NAME`,
    * `EVENT_RETENTION_DAYS` and `DEAD_LETTER_QUEUE_URL` in its environment.
+   * Its props are checked with the pipeline's, before anything is created,
+   * and a problem names them with their path, as `eventLog.batchSize`.
    * @default - the default event log handler and settings
    */
   readonly eventLog?: ConsumerOptions;
@@ -85,6 +90,8 @@ export interface EventPipelineProps {
    * The state projector consumer: the FIFO queue, keeping each subject's
    * latest state. Give `code` to run your own handler; it gets `TABLE_NAME`
    * and `DEAD_LETTER_QUEUE_URL` in its environment. Batch sizes are 1 to 10 (FIFO).
+   * Its props are checked with the pipeline's, before anything is created,
+   * and a problem names them with their path, as `stateProjector.batchSize`.
    * @default - the default state projector handler and settings
    */
   readonly stateProjector?: ConsumerOptions;
@@ -128,15 +135,20 @@ export class EventPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
     super(scope, id);
-    const retentionDays = props.eventRetention?.toDays({ integral: false }) ?? 30;
+    // Every prop, the consumers' included, is checked before any construct is
+    // created, and all the problems are reported together.
     const v = new PropsValidator(this, `EventPipeline (${this.node.path})`);
-    v.range('eventRetention', props.eventRetention && retentionDays, 1, 3650, ' days');
+    durationRange(v, 'eventRetention', props.eventRetention, 1, 3650, 'days');
     v.check(
       props.topic !== undefined && topicKind(props.topic) === 'standard',
       `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
         'an imported topic needs an ARN ending in .fifo',
     );
+    // Each consumer warns for itself when it is created.
+    checkConsumerOptions(v, props.eventLog ?? {}, false, 'eventLog.', false);
+    checkConsumerOptions(v, props.stateProjector ?? {}, true, 'stateProjector.', false);
     v.throwIfInvalid();
+    const retentionDays = props.eventRetention?.toDays({ integral: false }) ?? 30;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
@@ -184,7 +196,7 @@ export class EventPipeline extends Construct {
       ...shared,
       ...props.eventLog,
       code: props.eventLog?.code ?? defaultConsumerCode('event-log'),
-      environment: { EVENT_RETENTION_DAYS: String(retentionDays), ...props.eventLog?.environment },
+      environment: { EVENT_RETENTION_DAYS: Tokenization.stringifyNumber(retentionDays), ...props.eventLog?.environment },
       table: this.eventsTable,
       tableActions: ['dynamodb:BatchWriteItem'],
     });

@@ -10,7 +10,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
-import { PropsValidator, seconds, topicKind } from './validation';
+import { checkConsumerOptions, consumerSettings, durationRange } from './rules';
+import { PropsValidator, topicKind } from './validation';
 
 /** Settings of a consumer that a user may change. Shared by {@link QueueConsumerProps} and `EventPipeline`. */
 export interface ConsumerOptions {
@@ -39,42 +40,53 @@ export interface ConsumerOptions {
    */
   readonly environment?: { [key: string]: string };
   /**
-   * The function's timeout, between 1 second and 15 minutes.
+   * The function's timeout, a whole number of seconds from 1 to 900. A token
+   * must be given in seconds (`Duration.seconds(param.valueAsNumber)`); it is
+   * not range-checked, and needs an explicit `visibilityTimeout`, since the
+   * default visibility timeout cannot be computed from a token.
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;
   /**
-   * The function's memory, in MB.
+   * The function's memory, in MB, 128 to 10,240. A token is not range-checked.
    * @default 256
    */
   readonly memorySize?: number;
   /**
    * Records per invocation: 1 to 10 on a FIFO queue, 1 to 10,000 on a standard
-   * queue (over 10 needs a batching window).
+   * queue (over 10 needs a batching window). A token is not range-checked; on
+   * a FIFO queue it gives a synth warning, since the deployment fails unless
+   * it resolves to 1 to 10.
    * @default - 10 on a FIFO queue, 100 on a standard queue
    */
   readonly batchSize?: number;
   /**
-   * How long Lambda gathers records before it invokes the function. Not
-   * allowed on a FIFO queue.
+   * How long Lambda gathers records before it invokes the function, a whole
+   * number of seconds from 0 to 300. Not allowed on a FIFO queue. A token must
+   * be given in seconds; it is not range-checked, and needs an explicit
+   * `visibilityTimeout`.
    * @default - none on a FIFO queue, 1 second on a standard queue
    */
   readonly maxBatchingWindow?: Duration;
   /**
-   * Most concurrent invocations the event source starts, 2 to 1,000.
+   * Most concurrent invocations the event source starts, 2 to 1,000. A token
+   * is not range-checked.
    * @default - no limit beyond the account's concurrency
    */
   readonly maxConcurrency?: number;
   /**
-   * The queue's visibility timeout. It must be at least 6 times the function
-   * timeout plus the batching window, or messages are redelivered while a
-   * batch is still running.
+   * The queue's visibility timeout, a whole number of seconds up to 43,200
+   * (12 hours). It must be at least 6 times the function timeout plus the
+   * batching window, or messages are redelivered while a batch is still
+   * running. Required when `timeout` or `maxBatchingWindow` is a token. A
+   * token must be given in seconds, and is not checked against either.
    * @default - 6 × timeout + maxBatchingWindow
    */
   readonly visibilityTimeout?: Duration;
   /**
    * Receives before a message moves to the dead-letter queue, 1 to 1,000.
-   * Below 5 gives a warning: a throttled batch can use up receives.
+   * Below 5 gives a warning: a throttled batch can use up receives. A token is
+   * not range-checked.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -89,7 +101,8 @@ export interface ConsumerOptions {
    */
   readonly filterPolicy?: { [attribute: string]: sns.SubscriptionFilter };
   /**
-   * Alarm when the oldest message in the queue is older than this.
+   * Alarm when the oldest message in the queue is older than this. A token
+   * must be given in seconds.
    * @default Duration.minutes(5)
    */
   readonly maxMessageAge?: Duration;
@@ -131,7 +144,9 @@ export interface QueueConsumerProps extends ConsumerOptions {
    */
   readonly deadLetterQueue?: sqs.IQueue;
   /**
-   * How long the queue keeps a message.
+   * How long the queue keeps a message, a whole number of seconds from 60 to
+   * 1,209,600 (14 days). A token must be given in seconds, and is not
+   * range-checked.
    * @default Duration.days(4)
    */
   readonly retentionPeriod?: Duration;
@@ -151,8 +166,6 @@ export interface QueueConsumerProps extends ConsumerOptions {
    */
   readonly removalPolicy?: RemovalPolicy;
 }
-
-const DEFAULT_TIMEOUT = Duration.seconds(30);
 
 /**
  * A queue subscribed to a topic with raw delivery, its dead-letter queue, and a
@@ -189,13 +202,8 @@ export class QueueConsumer extends Construct {
   constructor(scope: Construct, id: string, props: QueueConsumerProps) {
     super(scope, id);
     const fifo = props.fifo ?? false;
-    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
-    const batchSize = props.batchSize ?? (fifo ? 10 : 100);
-    const window = props.maxBatchingWindow ?? (fifo ? undefined : Duration.seconds(1));
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
-    const visibilityTimeout =
-      props.visibilityTimeout ?? Duration.seconds(6 * timeout.toSeconds() + (window?.toSeconds() ?? 0));
-    validate(this, props, { fifo, timeout, batchSize, window, maxReceiveCount, visibilityTimeout });
+    validate(this, props, fifo);
+    const { timeout, batchSize, window, maxReceiveCount, visibilityTimeout } = consumerSettings(props, fifo);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const queueDefaults = {
@@ -287,16 +295,7 @@ export class QueueConsumer extends Construct {
   }
 }
 
-interface Resolved {
-  fifo: boolean;
-  timeout: Duration;
-  batchSize: number;
-  window?: Duration;
-  maxReceiveCount: number;
-  visibilityTimeout: Duration;
-}
-
-function validate(scope: Construct, props: QueueConsumerProps, r: Resolved): void {
+function validate(scope: Construct, props: QueueConsumerProps, fifo: boolean): void {
   const v = new PropsValidator(scope, `QueueConsumer (${scope.node.path})`);
   const kind = (isFifo: boolean) => (isFifo ? 'FIFO' : 'standard');
 
@@ -304,58 +303,22 @@ function validate(scope: Construct, props: QueueConsumerProps, r: Resolved): voi
 
   const topic = topicKind(props.topic);
   v.check(
-    r.fifo && topic === 'standard',
+    fifo && topic === 'standard',
     `topic: a FIFO queue can only subscribe to a FIFO SNS topic (got the standard topic ${props.topic.node.path}); ` +
       'pass a FIFO topic (an imported one needs an ARN ending in .fifo) or set fifo: false',
   );
-  if (r.fifo && topic === 'unknown') {
+  if (fifo && topic === 'unknown') {
     v.warn(
       'topicKind',
       `topic: cannot tell whether the imported topic ${props.topic.node.path} is FIFO (its ARN is a token); a FIFO queue can only subscribe to a FIFO topic, and AWS rejects the subscription at deploy time otherwise`,
     );
   }
   v.check(
-    props.deadLetterQueue !== undefined && props.deadLetterQueue.fifo !== r.fifo,
-    `deadLetterQueue: must be ${kind(r.fifo)} like its queue (got a ${kind(!r.fifo)} queue)`,
+    props.deadLetterQueue !== undefined && props.deadLetterQueue.fifo !== fifo,
+    `deadLetterQueue: must be ${kind(fifo)} like its queue (got a ${kind(!fifo)} queue)`,
   );
-  v.range('timeout', seconds(props.timeout), 1, 900, ' seconds');
-  v.range('maxReceiveCount', props.maxReceiveCount, 1, 1000);
-  if (r.maxReceiveCount >= 1 && r.maxReceiveCount < 5) {
-    v.warn(
-      'maxReceiveCount',
-      `maxReceiveCount ${r.maxReceiveCount} is below 5: a throttled or retried batch can dead-letter healthy messages`,
-    );
-  }
-  if (r.fifo) {
-    v.range('batchSize', props.batchSize, 1, 10, ' on a FIFO queue');
-    v.check(
-      props.maxBatchingWindow !== undefined,
-      `maxBatchingWindow: not allowed on a FIFO queue (got ${props.maxBatchingWindow?.toHumanString()}); remove it`,
-    );
-  } else {
-    v.range('batchSize', props.batchSize, 1, 10000, ' on a standard queue');
-    const windowSeconds = seconds(r.window) ?? 0;
-    v.range('maxBatchingWindow', seconds(props.maxBatchingWindow), 0, 300, ' seconds');
-    v.check(
-      r.batchSize > 10 && windowSeconds < 1,
-      `batchSize: over 10 needs a maxBatchingWindow of at least 1 second (got batchSize ${r.batchSize}, window ${windowSeconds}s)`,
-    );
-  }
-  const needed = 6 * (seconds(r.timeout) ?? 0) + (seconds(r.window) ?? 0);
-  const visibility = seconds(props.visibilityTimeout);
-  v.check(
-    visibility !== undefined && visibility < needed,
-    `visibilityTimeout: must be at least 6 × timeout + maxBatchingWindow = ${needed} seconds (got ${visibility} seconds)`,
-  );
-  v.range('visibilityTimeout', visibility, 0, 43200, ' seconds');
-  v.range('maxConcurrency', props.maxConcurrency, 2, 1000);
-  v.range('memorySize', props.memorySize, 128, 10240, ' MB');
-  v.check(
-    props.eventTypes !== undefined && props.filterPolicy !== undefined,
-    'eventTypes, filterPolicy: give one or the other, not both',
-  );
-  v.check(props.eventTypes !== undefined && props.eventTypes.length === 0, 'eventTypes: must name at least one type (got [])');
-  v.range('retentionPeriod', seconds(props.retentionPeriod), 60, 1209600, ' seconds');
+  checkConsumerOptions(v, props, fifo);
+  durationRange(v, 'retentionPeriod', props.retentionPeriod, 60, 1209600);
   v.throwIfInvalid();
 }
 

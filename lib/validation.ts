@@ -58,7 +58,7 @@ export class PropsValidator {
 
 /** Seconds of a Duration, or undefined when it is absent or a token. */
 export function seconds(d: Duration | undefined): number | undefined {
-  if (d === undefined || Token.isUnresolved(d.toSeconds({ integral: false }))) return undefined;
+  if (d === undefined || d.isUnresolved()) return undefined;
   return d.toSeconds({ integral: false });
 }
 

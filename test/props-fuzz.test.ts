@@ -45,7 +45,7 @@ const validProps: fc.Arbitrary<EventPipelineProps> = fc.record(
 );
 
 type Target = 'eventLog' | 'stateProjector';
-/** One prop made invalid: which, and the props with it. */
+/** One prop made invalid: which, with its path (`eventLog.batchSize`), and the props with it. */
 interface Mutation {
   readonly prop: string;
   readonly apply: (props: EventPipelineProps) => EventPipelineProps;
@@ -61,7 +61,7 @@ const setConsumer = (target: Target, change: Partial<ConsumerOptions>) => (props
 function consumerMutation(target: Target): fc.Arbitrary<Mutation> {
   const fifo = target === 'stateProjector';
   const mutate = <T>(prop: keyof ConsumerOptions, values: fc.Arbitrary<T>) =>
-    values.map((value): Mutation => ({ prop, apply: setConsumer(target, { [prop]: value }) }));
+    values.map((value): Mutation => ({ prop: `${target}.${prop}`, apply: setConsumer(target, { [prop]: value }) }));
   return fc.oneof(
     mutate('batchSize', fc.oneof(fc.integer({ min: -5, max: 0 }), fifo ? fc.integer({ min: 11, max: 12000 }) : fc.integer({ min: 10001, max: 20000 }), fraction(1, 10))),
     mutate('timeout', fc.oneof(fc.constant(Duration.seconds(0)), seconds(901, 3000))),
@@ -72,7 +72,7 @@ function consumerMutation(target: Target): fc.Arbitrary<Mutation> {
     mutate('eventTypes', fc.constant([])),
     // A visibility timeout shorter than 6 × timeout + window, or over 12 hours.
     fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.boolean()).map(([by, under]): Mutation => ({
-      prop: 'visibilityTimeout',
+      prop: `${target}.visibilityTimeout`,
       apply: (props) => {
         const options = props[target] ?? {};
         const value = under ? Math.max(0, needed(options, fifo) - by) : 43200 + by;
@@ -136,7 +136,7 @@ test('valid props synthesize a deployable template; one invalid prop is refused 
         outcomes.synthesized++;
         return;
       }
-      // THEN the one invalid prop is refused, and every problem reported names it
+      // THEN the one invalid prop is refused, and every problem reported names it with its path
       let error: unknown;
       try {
         new EventPipeline(stack, 'Pipeline', props);
@@ -144,6 +144,7 @@ test('valid props synthesize a deployable template; one invalid prop is refused 
         error = e;
       }
       expect(error).toBeInstanceOf(PipelinePropsError);
+      expect((error as PipelinePropsError).construct).toBe('EventPipeline (Fuzz/Pipeline)');
       const problems = (error as PipelinePropsError).problems;
       expect(problems.length).toBeGreaterThan(0);
       for (const problem of problems) expect(problem.startsWith(`${invalid}:`) || problem.startsWith(`${invalid} must`)).toBe(true);

@@ -1,10 +1,10 @@
-import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { EventPipeline, EventPipelineProps, EventPipelineStack, QueueConsumer, QueueConsumerProps, Stage } from '../lib';
+import { EventPipeline, EventPipelineProps, EventPipelineStack, PipelinePropsError, QueueConsumer, QueueConsumerProps, Stage } from '../lib';
 
 const newStack = () => new Stack(new App({ builtinCloudFormationValidation: false }), 'Test');
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })');
@@ -170,5 +170,205 @@ describe('imported topics', () => {
     expect(
       () => new QueueConsumer(stack, 'C', { topic, encryptionKey: new kms.Key(stack, 'Key'), code, fifo: true }),
     ).toThrow(/topic: a FIFO queue can only subscribe to a FIFO SNS topic/);
+  });
+});
+
+/** The error `build` throws, or undefined. */
+function errorOf(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('an EventPipeline reports the problems of its own props and of both consumers together', () => {
+  test('a bad eventRetention, four bad eventLog props and three bad stateProjector props make one error of eight problems', () => {
+    // GIVEN
+    const stack = newStack();
+    const props: EventPipelineProps = {
+      eventRetention: Duration.days(3651),
+      eventLog: { batchSize: 20000, maxReceiveCount: 0, memorySize: 64, eventTypes: [] },
+      stateProjector: { batchSize: 11, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 1 },
+    };
+
+    // WHEN
+    const error = errorOf(() => new EventPipeline(stack, 'Pipeline', props));
+
+    // THEN one error, from the pipeline, names each prop with its path
+    expect(error).toBeInstanceOf(PipelinePropsError);
+    expect((error as PipelinePropsError).construct).toBe('EventPipeline (Test/Pipeline)');
+    expect((error as PipelinePropsError).problems).toEqual([
+      'eventRetention must be a whole number between 1 and 3650 days (got 3651)',
+      'eventLog.maxReceiveCount must be a whole number between 1 and 1000 (got 0)',
+      'eventLog.batchSize must be a whole number between 1 and 10000 on a standard queue (got 20000)',
+      'eventLog.memorySize must be a whole number between 128 and 10240 MB (got 64)',
+      'eventLog.eventTypes: must name at least one type (got [])',
+      'stateProjector.batchSize must be a whole number between 1 and 10 on a FIFO queue (got 11)',
+      'stateProjector.maxBatchingWindow: not allowed on a FIFO queue (got 1 second); remove it',
+      'stateProjector.maxConcurrency must be a whole number between 2 and 1000 (got 1)',
+    ]);
+  });
+
+  test('nothing is created before the props are checked', () => {
+    const stack = newStack();
+    expect(() => new EventPipeline(stack, 'Pipeline', { stateProjector: { batchSize: 11 } })).toThrow(
+      /stateProjector\.batchSize must be a whole number between 1 and 10 on a FIFO queue \(got 11\)/,
+    );
+    expect(stack.node.findChild('Pipeline').node.children).toEqual([]);
+  });
+
+  test('a consumer problem names the consumer in its path', () => {
+    expect(pipeline({ eventLog: { timeout: Duration.seconds(30), visibilityTimeout: Duration.seconds(180) } })).toThrow(
+      /Invalid EventPipeline \(Test\/Pipeline\) props:\n {2}- eventLog\.visibilityTimeout: must be at least 6 × timeout \+ maxBatchingWindow = 181 seconds \(got 180 seconds\)/,
+    );
+  });
+
+  test('eventTypes and filterPolicy together, named with their paths', () => {
+    const filterPolicy = { type: sns.SubscriptionFilter.stringFilter({ allowlist: ['b'] }) };
+    expect(pipeline({ stateProjector: { eventTypes: ['a'], filterPolicy } })).toThrow(
+      /stateProjector\.eventTypes, stateProjector\.filterPolicy: give one or the other, not both/,
+    );
+  });
+
+  test('a warning about a consumer prop is given once, by the consumer', () => {
+    const stack = newStack();
+    new EventPipeline(stack, 'Pipeline', { stateProjector: { maxReceiveCount: 2 } });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('maxReceiveCount 2 is below 5'));
+    expect(warnings.map((w) => w.id)).toEqual(['/Test/Pipeline/StateProjector']);
+  });
+});
+
+describe('durations AWS takes in whole seconds', () => {
+  test('a sub-second timeout', () => {
+    expect(consumer({ timeout: Duration.millis(500) })).toThrow(/timeout must be a whole number between 1 and 900 seconds \(got 0.5\)/);
+  });
+
+  test('a timeout that is not a whole number of seconds', () => {
+    expect(consumer({ timeout: Duration.millis(1500) })).toThrow(/timeout must be a whole number between 1 and 900 seconds \(got 1.5\)/);
+  });
+
+  test('a batching window that is not a whole number of seconds', () => {
+    expect(consumer({ maxBatchingWindow: Duration.millis(1500) })).toThrow(
+      /maxBatchingWindow must be a whole number between 0 and 300 seconds \(got 1.5\)/,
+    );
+  });
+
+  test('a pipeline consumer timeout that is not a whole number of seconds', () => {
+    expect(pipeline({ eventLog: { timeout: Duration.millis(1500) } })).toThrow(
+      /eventLog\.timeout must be a whole number between 1 and 900 seconds \(got 1.5\)/,
+    );
+  });
+
+  test('an event retention that is not a whole number of days', () => {
+    expect(pipeline({ eventRetention: Duration.hours(36) })).toThrow(/eventRetention must be a whole number between 1 and 3650 days \(got 1.5\)/);
+  });
+
+  test('a maxMessageAge that is not a whole number of seconds sets a fractional alarm threshold', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+    new QueueConsumer(stack, 'C', { topic, encryptionKey: new kms.Key(stack, 'Key'), code, maxMessageAge: Duration.millis(90500) });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 90.5 });
+  });
+});
+
+describe('tokens', () => {
+  /** A stack with a Number parameter, and a token for its value. */
+  function withParameter() {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Value', { type: 'Number' }).valueAsNumber;
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+    const encryptionKey = new kms.Key(stack, 'Key');
+    const build = (props: Partial<QueueConsumerProps> = {}) => () => new QueueConsumer(stack, 'Consumer', { topic, encryptionKey, code, ...props });
+    return { stack, token, build };
+  }
+
+  test('a token timeout without a visibilityTimeout is refused: the default cannot be computed from it', () => {
+    const { token, build } = withParameter();
+    expect(build({ timeout: Duration.seconds(token) })).toThrow(
+      /visibilityTimeout: required when timeout is a token, since the default 6 × timeout \+ maxBatchingWindow cannot be computed at synth \(got undefined\); set it to at least 6 × timeout \+ maxBatchingWindow/,
+    );
+  });
+
+  test('a token batching window without a visibilityTimeout is refused', () => {
+    const { token, build } = withParameter();
+    expect(build({ maxBatchingWindow: Duration.seconds(token) })).toThrow(/visibilityTimeout: required when maxBatchingWindow is a token/);
+  });
+
+  test('a token timeout and window with a visibilityTimeout are used as they are', () => {
+    // GIVEN a batch size over 10, which needs a window of at least 1 second: the token window is not taken for 0
+    const { stack, token, build } = withParameter();
+
+    // WHEN
+    build({ timeout: Duration.seconds(token), maxBatchingWindow: Duration.seconds(token), visibilityTimeout: Duration.minutes(15), batchSize: 100 })();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: { Ref: 'Value' } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: { Ref: 'Value' }, BatchSize: 100 });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 900, RedrivePolicy: Match.anyValue() });
+  });
+
+  test('a token batching window on a FIFO queue is refused as any window is, and only that', () => {
+    const { token, build } = withParameter();
+    const error = errorOf(build({ fifo: true, maxBatchingWindow: Duration.seconds(token) }));
+    expect(error).toBeInstanceOf(PipelinePropsError);
+    expect((error as PipelinePropsError).problems).toEqual(['maxBatchingWindow: not allowed on a FIFO queue (got <token> seconds); remove it']);
+  });
+
+  test('a Duration token in another unit than seconds is refused, since it cannot be converted', () => {
+    const { token, build } = withParameter();
+    expect(build({ timeout: Duration.minutes(token), visibilityTimeout: Duration.minutes(15) })).toThrow(
+      /timeout: a token must be given in seconds, as Duration.seconds\(token\), since the CDK cannot convert it \(got <token> minutes\)/,
+    );
+  });
+
+  test('a token batch size on a FIFO queue is accepted with a warning: AWS refuses over 10 at deploy time', () => {
+    const { stack, token, build } = withParameter();
+    build({ fifo: true, batchSize: token })();
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Consumer',
+      Match.stringLikeRegexp('batchSize: a token cannot be checked at synth; on a FIFO queue it must resolve to a whole number between 1 and 10'),
+    );
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: { Ref: 'Value' } });
+  });
+
+  test('a token batch size on a standard queue is accepted without a warning', () => {
+    const { stack, token, build } = withParameter();
+    build({ batchSize: token })();
+    Annotations.fromStack(stack).hasNoWarning('/Test/Consumer', Match.stringLikeRegexp('batchSize'));
+  });
+
+  test('token counts skip the range checks', () => {
+    const { stack, token, build } = withParameter();
+    build({ memorySize: token, maxConcurrency: token, maxReceiveCount: token })();
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'Value' } });
+    Annotations.fromStack(stack).hasNoWarning('/Test/Consumer', Match.stringLikeRegexp('maxReceiveCount'));
+  });
+
+  test('a pipeline consumer with a token timeout names the prop with its path', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Value', { type: 'Number' }).valueAsNumber;
+    expect(() => new EventPipeline(stack, 'Pipeline', { stateProjector: { timeout: Duration.seconds(token) } })).toThrow(
+      /stateProjector\.visibilityTimeout: required when timeout is a token/,
+    );
+  });
+
+  test('a token event retention in days reaches the event log as the token', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Days', { type: 'Number' }).valueAsNumber;
+    new EventPipeline(stack, 'Pipeline', { eventRetention: Duration.days(token) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_RETENTION_DAYS: { Ref: 'Days' } }) },
+    });
+  });
+
+  test('a token event retention in another unit than days is refused', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Hours', { type: 'Number' }).valueAsNumber;
+    expect(() => new EventPipeline(stack, 'Pipeline', { eventRetention: Duration.hours(token) })).toThrow(
+      /eventRetention: a token must be given in days, as Duration.days\(token\), since the CDK cannot convert it \(got <token> hours\)/,
+    );
   });
 });

@@ -1,0 +1,152 @@
+// The rules a consumer's settings must follow, shared by QueueConsumer (which
+// checks its own props) and EventPipeline (which checks both consumers' props
+// before it creates anything, and reports them with its own). Internal: not
+// exported from index.ts.
+import { Duration, Token } from 'aws-cdk-lib';
+import type { ConsumerOptions } from './queue-consumer';
+import { PropsValidator, seconds } from './validation';
+
+/** The function timeout when none is given. */
+const DEFAULT_TIMEOUT = Duration.seconds(30);
+
+/** A consumer's settings with the defaults filled in. */
+export interface ConsumerSettings {
+  readonly timeout: Duration;
+  readonly batchSize: number;
+  readonly window?: Duration;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeout: Duration;
+}
+
+/**
+ * The settings a consumer runs with. Call it only once `checkConsumerOptions`
+ * found no problem: the default visibility timeout is computed from the
+ * timeout and window, which must then be literal whole seconds.
+ */
+export function consumerSettings(options: ConsumerOptions, fifo: boolean): ConsumerSettings {
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const window = options.maxBatchingWindow ?? defaultWindow(fifo);
+  return {
+    timeout,
+    window,
+    batchSize: options.batchSize ?? (fifo ? 10 : 100),
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeout:
+      options.visibilityTimeout ?? Duration.seconds(6 * timeout.toSeconds() + (window?.toSeconds() ?? 0)),
+  };
+}
+
+const defaultWindow = (fifo: boolean) => (fifo ? undefined : Duration.seconds(1));
+
+/**
+ * Records every problem with a consumer's options in `v`, each naming the prop
+ * as `prefix` + its name (`eventLog.batchSize`). Warnings are added only when
+ * `warnings` is true, so that a pipeline that checks its consumers' options
+ * before creating them does not warn twice.
+ *
+ * Tokens: range checks skip them. A Duration token must be in seconds, since
+ * it cannot be converted. A token timeout or window needs an explicit
+ * visibilityTimeout, since the default is computed from them. A token batch
+ * size on a FIFO queue is accepted with a warning.
+ */
+export function checkConsumerOptions(
+  v: PropsValidator,
+  options: ConsumerOptions,
+  fifo: boolean,
+  prefix = '',
+  warnings = true,
+): void {
+  const p = (prop: string) => prefix + prop;
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const window = options.maxBatchingWindow ?? defaultWindow(fifo);
+  const batchSize = options.batchSize ?? (fifo ? 10 : 100);
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+
+  durationRange(v, p('timeout'), options.timeout, 1, 900);
+  v.range(p('maxReceiveCount'), options.maxReceiveCount, 1, 1000);
+  if (warnings && !Token.isUnresolved(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount < 5) {
+    v.warn(
+      'maxReceiveCount',
+      `${p('maxReceiveCount')} ${maxReceiveCount} is below 5: a throttled or retried batch can dead-letter healthy messages`,
+    );
+  }
+  if (fifo) {
+    v.range(p('batchSize'), options.batchSize, 1, 10, ' on a FIFO queue');
+    if (warnings && Token.isUnresolved(batchSize)) {
+      v.warn(
+        'fifoBatchSizeToken',
+        `${p('batchSize')}: a token cannot be checked at synth; on a FIFO queue it must resolve to a whole number between 1 and 10, or the deployment fails`,
+      );
+    }
+    v.check(
+      options.maxBatchingWindow !== undefined,
+      `${p('maxBatchingWindow')}: not allowed on a FIFO queue (got ${options.maxBatchingWindow?.toHumanString()}); remove it`,
+    );
+  } else {
+    v.range(p('batchSize'), options.batchSize, 1, 10000, ' on a standard queue');
+    durationRange(v, p('maxBatchingWindow'), options.maxBatchingWindow, 0, 300);
+    const windowSeconds = seconds(window) ?? 0;
+    v.check(
+      !Token.isUnresolved(batchSize) && !window?.isUnresolved() && batchSize > 10 && windowSeconds < 1,
+      `${p('batchSize')}: over 10 needs a maxBatchingWindow of at least 1 second (got batchSize ${batchSize}, window ${windowSeconds}s)`,
+    );
+  }
+
+  // On a FIFO queue a window is refused above, token or not.
+  const tokens = [timeout.isUnresolved() && 'timeout', !fifo && window?.isUnresolved() && 'maxBatchingWindow'].filter(Boolean);
+  if (tokens.length > 0) {
+    v.check(
+      options.visibilityTimeout === undefined,
+      `${p('visibilityTimeout')}: required when ${tokens.join(' or ')} is a token, since the default 6 × timeout + maxBatchingWindow ` +
+        'cannot be computed at synth (got undefined); set it to at least 6 × timeout + maxBatchingWindow',
+    );
+  } else {
+    const needed = 6 * (seconds(timeout) ?? 0) + (seconds(window) ?? 0);
+    const visibility = seconds(options.visibilityTimeout);
+    v.check(
+      visibility !== undefined && visibility < needed,
+      `${p('visibilityTimeout')}: must be at least 6 × timeout + maxBatchingWindow = ${needed} seconds (got ${visibility} seconds)`,
+    );
+  }
+  durationRange(v, p('visibilityTimeout'), options.visibilityTimeout, 0, 43200);
+  v.range(p('maxConcurrency'), options.maxConcurrency, 2, 1000);
+  v.range(p('memorySize'), options.memorySize, 128, 10240, ' MB');
+  v.check(
+    options.eventTypes !== undefined && options.filterPolicy !== undefined,
+    `${p('eventTypes')}, ${p('filterPolicy')}: give one or the other, not both`,
+  );
+  v.check(
+    options.eventTypes !== undefined && options.eventTypes.length === 0,
+    `${p('eventTypes')}: must name at least one type (got [])`,
+  );
+  durationUnit(v, p('maxMessageAge'), options.maxMessageAge, 'seconds');
+}
+
+/**
+ * Checks a Duration that AWS takes as a whole number of `unit`, between `min`
+ * and `max`. A token is not range-checked, but must be given in `unit`
+ * (`Duration.seconds(token)`): the CDK cannot convert a token to another unit.
+ */
+export function durationRange(
+  v: PropsValidator,
+  prop: string,
+  d: Duration | undefined,
+  min: number,
+  max: number,
+  unit: 'seconds' | 'days' = 'seconds',
+): void {
+  if (d === undefined) return;
+  if (d.isUnresolved()) {
+    durationUnit(v, prop, d, unit);
+    return;
+  }
+  v.range(prop, unit === 'days' ? d.toDays({ integral: false }) : d.toSeconds({ integral: false }), min, max, ` ${unit}`);
+}
+
+/** Checks that a Duration token is given in `unit`, the only unit it can be read in. */
+function durationUnit(v: PropsValidator, prop: string, d: Duration | undefined, unit: 'seconds' | 'days'): void {
+  v.check(
+    d !== undefined && d.isUnresolved() && d.unitLabel() !== unit,
+    `${prop}: a token must be given in ${unit}, as Duration.${unit}(token), since the CDK cannot convert it (got ${d?.toHumanString()})`,
+  );
+}
