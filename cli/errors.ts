@@ -13,6 +13,8 @@ export const EXIT = {
   USAGE: 2,
   /** The pipeline cannot be reached: no stack, no credentials, the local run not started. */
   UNREACHABLE: 3,
+  /** Interrupted (Ctrl-C): the command stopped early and said what it did and did not do. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
