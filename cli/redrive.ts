@@ -107,13 +107,23 @@ export const redriveCommand: Command = {
 
 async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const name = stringOption(values, 'queue');
-  if (!name) throw new CliError('redrive: --queue NAME is required (e.g. --queue event-log)', EXIT.USAGE);
+  if (!name) throw new CliError('--queue NAME is required (e.g. --queue event-log)', EXIT.USAGE);
   const max = integerOption(values, 'max', 1_000_000, 1, 1_000_000);
   const holdSeconds = integerOption(values, 'hold', DEFAULT_HOLD_SECONDS, 1, 600);
   const rate = values.rate === undefined ? undefined : integerOption(values, 'rate', 0, 1, 500);
   const editsDir = stringOption(values, 'edits');
   const edits = editsDir ? loadEdits(resolve(io.cwd, editsDir)) : new Map<string, string>();
   const validOnly = values['valid-only'] === true;
+  // Move tasks cannot change or pick messages, and the local emulator has none.
+  const copy = values.local === true || values.copy === true || editsDir !== undefined || validOnly;
+  const moveOnly = (['rate', 'no-wait'] as const).filter((option) => values[option] !== undefined);
+  if (copy && moveOnly.length > 0) {
+    const why =
+      values.local === true
+        ? 'the local run has no move tasks: redrive copies there (receive, send, delete)'
+        : `${['copy', 'edits', 'valid-only'].filter((o) => values[o] !== undefined).map((o) => `--${o}`).join(', ')} copies (receive, send, delete) instead of starting one`;
+    throw new CliError(`${moveOnly.map((o) => `--${o}`).join(' and ')} ${moveOnly.length === 1 ? 'applies' : 'apply'} to an SQS move task only, and ${why}`, EXIT.USAGE);
+  }
   const target = await resolveTarget(values, io);
   try {
     const consumer = findConsumer(target, name);
@@ -121,8 +131,6 @@ async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
       throw new CliError(`${consumer.name} has no queue or no dead-letter queue in ${target.label}`, EXIT.UNREACHABLE);
     }
     const queues = { consumer: consumer.name, queueUrl: consumer.queueUrl, dlqUrl: consumer.deadLetterQueueUrl };
-    // Move tasks cannot change or pick messages, and the local emulator has none.
-    const copy = target.kind === 'local' || values.copy === true || editsDir !== undefined || validOnly;
     const atStart = await queueDepth(target.clients.sqs, queues.dlqUrl).catch((error: unknown) => {
       throw explain(error, target.errorContext);
     });

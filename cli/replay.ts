@@ -70,7 +70,7 @@ export const replayCommand: Command = {
 
 async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const subject = stringOption(values, 'subject');
-  if (!subject) throw new CliError('replay: --subject S is required', EXIT.USAGE);
+  if (!subject) throw new CliError('--subject S is required', EXIT.USAGE);
   const concurrency = integerOption(values, 'concurrency', 1, 1, 64);
   const target = await resolveTarget(values, io);
   try {

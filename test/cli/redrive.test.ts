@@ -269,7 +269,7 @@ describe('redrive on the local run (receive, send, delete)', () => {
     const run = await cli(['redrive', '--local'], { cwd: dir });
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('event-pipeline redrive: redrive: --queue NAME is required (e.g. --queue event-log)\n');
+    expect(run.stderr).toBe('event-pipeline redrive: --queue NAME is required (e.g. --queue event-log)\n');
   });
 });
 

@@ -355,6 +355,23 @@ describe('EventPublisher', () => {
     expect(report.results[2]).toMatchObject({ status: 'invalid', error: { field: 'subject', reason: 'required' } });
   });
 
+  test('a sequence over 2^53-1 is refused naming that limit, as a number or as a string of digits', async () => {
+    const report = await publisher().publish([
+      event({ id: 'a', sequence: 2 ** 53 }),
+      event({ id: 'b', sequence: '9007199254740993' }),
+      event({ id: 'c', sequence: Number.MAX_SAFE_INTEGER }),
+      event({ id: 'd', sequence: -1 }),
+    ]);
+
+    const reasons = report.results.map((r) => (r.status === 'invalid' ? r.error.message : r.status));
+    expect(reasons).toEqual([
+      'sequence: must be at most 2^53-1 (9007199254740991), the largest whole number compared exactly (got 9007199254740992)',
+      'sequence: must be at most 2^53-1 (9007199254740991), the largest whole number compared exactly (got "9007199254740993")',
+      'published',
+      'sequence: must be a whole number >= 0 or a string of digits (got -1)',
+    ]);
+  });
+
   test('makes no call when every event is invalid', async () => {
     const report = await publisher().publish([42, 'x', null] as unknown as CloudEventInput[]);
 
