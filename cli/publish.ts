@@ -71,7 +71,9 @@ export const publishCommand: Command = {
     'lanes, so each subject\'s events keep their order). FILE holds one event per line (NDJSON) or a JSON array;',
     '- reads stdin. Each event is validated first: an invalid one is reported as `line N: <field>: <reason>` and',
     'the rest still go. Absent id, time and specversion are filled in (a random UUID, now, "1.0") unless --no-fill.',
-    'Ends with a summary; exits 1 if any event was not published.',
+    'Two events with one id and different content are both refused. Ends with a summary of each event not published:',
+    'failed (the topic refused it), unknown (the call may have reached the topic; safe to publish again) or not sent.',
+    'Exits 1 if any event was not published. Ctrl-C stops at the next batch, says which lines to publish again, exits 130.',
   ].join('\n'),
   options: {
     'dry-run': { type: 'boolean' },

@@ -23,6 +23,13 @@ function ndjson(...events: unknown[]): string {
 
 let dir: string;
 
+/** A working directory without `.local/endpoints.json`: the local run was never started there. */
+function noLocalRun(): string {
+  const empty = localDir();
+  rmSync(join(empty, '.local'), { recursive: true });
+  return empty;
+}
+
 beforeEach(() => {
   sns.reset();
   sns.on(PublishBatchCommand).callsFake(answer);
@@ -130,27 +137,18 @@ describe('publish', () => {
     expect(run.stderr).toMatch(/event-pipeline publish: the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\)/);
   });
 
-  test('a missing file is a usage error', async () => {
-    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: dir });
-
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe('event-pipeline publish: nope.ndjson: no such file\n');
-  });
-
-  test('a missing file is a usage error before the target is looked at', async () => {
-    // GIVEN no local run: there is no endpoints file in this directory
-    const empty = localDir();
-    rmSync(join(empty, '.local'), { recursive: true });
-
-    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: empty });
+  test.each([
+    ['a local run', () => dir],
+    ['no local run (no endpoints file): the file is checked before the target', noLocalRun],
+  ])('a missing file is a usage error, with %s', async (_, cwd) => {
+    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: cwd() });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('event-pipeline publish: nope.ndjson: no such file\n');
   });
 
   test('--dry-run --local needs no local run: it reads no endpoints file and calls nothing', async () => {
-    const empty = localDir();
-    rmSync(join(empty, '.local'), { recursive: true });
+    const empty = noLocalRun();
     writeFileSync(join(empty, 'events.ndjson'), ndjson(cloudEvent()));
 
     const run = await cli(['publish', 'events.ndjson', '--dry-run', '--local'], { cwd: empty });
