@@ -22,7 +22,7 @@ interface Child {
 }
 
 function runCli(args: string[], cwd: string): Child {
-  const env = { ...process.env, FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   const child = spawn(process.execPath, [TSX, join(PROJECT_DIR, 'cli', 'index.ts'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
