@@ -66,15 +66,24 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   if (parsed.values.help) return parsed;
   const { min, max } = command.positionals;
   if (parsed.positionals.length < min) {
-    throw new CliError(`${command.name}: missing argument\nUsage: ${BIN} ${command.usage}`, EXIT.USAGE);
+    const missing = positionalNames(command).slice(parsed.positionals.length, min);
+    throw new CliError(`missing argument ${missing.join(' ') || '(see the usage)'}\nUsage: ${BIN} ${command.usage}`, EXIT.USAGE);
   }
   if (parsed.positionals.length > max) {
-    throw new CliError(
-      `${command.name}: unexpected argument ${JSON.stringify(parsed.positionals[max])}\nUsage: ${BIN} ${command.usage}`,
-      EXIT.USAGE,
-    );
+    throw new CliError(`unexpected argument ${JSON.stringify(parsed.positionals[max])}\nUsage: ${BIN} ${command.usage}`, EXIT.USAGE);
   }
   return parsed;
+}
+
+/** The positional arguments a command's usage line names: `publish FILE|- [--dry-run]` -> ['FILE|-']. */
+function positionalNames(command: Command): string[] {
+  const words = command.usage.split(' ').slice(command.name.split(' ').length);
+  const names: string[] = [];
+  for (const word of words) {
+    if (/^[[(-]/.test(word)) break;
+    names.push(word);
+  }
+  return names;
 }
 
 /** The --help text of a command. */

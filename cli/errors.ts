@@ -13,6 +13,8 @@ export const EXIT = {
   USAGE: 2,
   /** The pipeline cannot be reached: no stack, no credentials, the local run not started. */
   UNREACHABLE: 3,
+  /** Interrupted (Ctrl-C): the command stopped early and said what it did and did not do. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -52,7 +54,8 @@ export function explain(error: unknown, context: ErrorContext): CliError {
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return context.local
       ? new CliError(
-          `the local run does not answer at ${context.endpoint ?? 'its endpoint'} (${code}): is \`npm start -- --keep\` still running?`,
+          `the local run does not answer at ${context.endpoint ?? 'its endpoint'} (${code}): it is not running. ` +
+            'Start it in another terminal with `npm start -- --keep` (or point --endpoints at the endpoints file of one that runs)',
           EXIT.UNREACHABLE,
         )
       : new CliError(`cannot reach AWS (${code}): check the network and --region`, EXIT.UNREACHABLE);

@@ -39,21 +39,34 @@ function findCommand(argv: readonly string[]): { command: Command; rest: readonl
   return undefined;
 }
 
+/** A usage error for words that name no command: exit 2. */
+function unknownCommand(words: readonly string[], io: CliIO): number {
+  const first = words[0];
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
+  const message = group.length > 0 ? `${first}: say which: ${group.join(', ')}` : `unknown command ${JSON.stringify(words.join(' '))}`;
+  io.stderr.write(`${BIN}: ${message}\n\n${usage()}`);
+  return EXIT.USAGE;
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const first = argv[0];
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    const topic = first === 'help' ? findCommand(argv.slice(1)) : undefined;
-    io.stdout.write(topic ? commandHelp(topic.command) : usage());
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.stdout.write(usage());
     return first === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const found = findCommand(argv);
-  if (!found) {
-    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
-    const message = group.length > 0 ? `${first}: say which: ${group.join(', ')}` : `unknown command ${JSON.stringify(first)}`;
-    io.stderr.write(`${BIN}: ${message}\n\n${usage()}`);
-    return EXIT.USAGE;
+  if (first === 'help') {
+    if (argv.length === 1) {
+      io.stdout.write(usage());
+      return EXIT.OK;
+    }
+    const topic = findCommand(argv.slice(1));
+    if (!topic || topic.rest.length > 0) return unknownCommand(argv.slice(1), io);
+    io.stdout.write(commandHelp(topic.command));
+    return EXIT.OK;
   }
+  const found = findCommand(argv);
+  if (!found) return unknownCommand(argv.slice(0, 1), io);
   try {
     const args = parseCommandArgs(found.command, found.rest);
     if (args.values.help) {
@@ -62,16 +75,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     return await found.command.run(args, io);
   } catch (error) {
-    const cliError = error instanceof CliError ? error : explain(error, { local: false });
+    // A command explains the errors of its own target; this is for any that escaped it.
+    const cliError = error instanceof CliError ? error : explain(error, { local: found.rest.includes('--local') });
     io.stderr.write(`${BIN} ${found.command.name}: ${cliError.message}\n`);
     return cliError.exitCode;
   }
 }
 
 if (require.main === module) {
+  // The AWS SDK warns on every command that its releases from January 2027 will need Node.js 22; the CLI
+  // runs on Node.js 20 until then (see README.md, "Operate it"). Silenced here only, not for library users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
   process.once('SIGINT', () => {
     // The first Ctrl-C lets the command stop between batches and clean up; a second one quits at once.
+    process.stderr.write(`\n${BIN}: interrupted: finishing the calls in flight (Ctrl-C again to quit at once)\n`);
     controller.abort();
     process.once('SIGINT', () => process.exit(130));
   });

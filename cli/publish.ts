@@ -1,9 +1,9 @@
 /**
  * `publish FILE|-`: publishes events from NDJSON or a JSON array with the EventPublisher.
  */
-import { type CloudEventInput, EventPublisher, type EventResult, type PublishReport, validateEvents } from '../publisher';
-import { type Command, type ParsedArgs, integerOption } from './args';
-import { type CliError, EXIT, explain } from './errors';
+import { type CloudEventInput, DuplicateIdError, EventPublisher, type EventResult, type PublishReport, validateEvents } from '../publisher';
+import { BIN, type Command, type ParsedArgs, integerOption } from './args';
+import { CliError, EXIT, explain } from './errors';
 import { type InputEntry, parseEvents, readInput } from './input';
 import { type CliIO, count, plural, writeJson } from './io';
 import { Progress } from './progress';
@@ -14,12 +14,18 @@ export interface PublishProblem {
   /** Line of the input the event starts on. */
   readonly line: number;
   readonly id?: string;
-  readonly status: 'invalid' | 'failed';
+  /**
+   * `invalid`: refused before sending; `failed`: the topic refused it; `unknown`: a call that carried it
+   * may have reached the topic; `not-sent`: never sent. See docs/cli.md.
+   */
+  readonly status: 'invalid' | 'failed' | 'unknown' | 'not-sent';
   /** The envelope field at fault, for an invalid event. */
   readonly field?: string;
-  /** SNS's error code, for a failed event. */
+  /** SNS's error code, or the publisher's (`Skipped`, `NotSent`, `Interrupted`), for an event sent or not sent. */
   readonly code?: string;
   readonly attempts?: number;
+  /** Whether publishing it again may succeed and is safe (not for invalid events: fix them first). */
+  readonly retryable?: boolean;
   readonly message: string;
 }
 
@@ -31,7 +37,12 @@ export interface PublishSummary {
   readonly published: number;
   readonly valid: number;
   readonly invalid: number;
+  /** Refused by the topic. */
   readonly failed: number;
+  /** May or may not have been published (the answer was lost): safe to publish again. */
+  readonly unknown: number;
+  /** Never sent (held back behind a failed event of their subject, stopped, interrupted). */
+  readonly notSent: number;
   /** PublishBatch calls the publisher made, retries included. */
   readonly publishBatchCalls: number;
   /** HTTP requests the SNS client sent, the SDK's own retries included. */
@@ -44,6 +55,8 @@ export interface PublishSummary {
   readonly outOfOrder: number;
   /** Why publishing stopped early, when an error made every later call pointless. */
   readonly stopped: string | null;
+  /** Ctrl-C: no batch was started after it; the calls in flight were awaited. */
+  readonly interrupted: boolean;
   readonly problems: readonly PublishProblem[];
 }
 
@@ -58,7 +71,9 @@ export const publishCommand: Command = {
     'lanes, so each subject\'s events keep their order). FILE holds one event per line (NDJSON) or a JSON array;',
     '- reads stdin. Each event is validated first: an invalid one is reported as `line N: <field>: <reason>` and',
     'the rest still go. Absent id, time and specversion are filled in (a random UUID, now, "1.0") unless --no-fill.',
-    'Ends with a summary; exits 1 if any event was not published.',
+    'Two events with one id and different content are both refused. Ends with a summary of each event not published:',
+    'failed (the topic refused it), unknown (the call may have reached the topic; safe to publish again) or not sent.',
+    'Exits 1 if any event was not published. Ctrl-C stops at the next batch, says which lines to publish again, exits 130.',
   ].join('\n'),
   options: {
     'dry-run': { type: 'boolean' },
@@ -79,24 +94,34 @@ async function runPublish({ values, positionals }: ParsedArgs, io: CliIO): Promi
   const dryRun = values['dry-run'] === true;
   const concurrency = integerOption(values, 'concurrency', 4, 1, 64);
   const fillDefaults = values['no-fill'] !== true;
-  const wantsTarget = values.stack !== undefined || values.local === true;
-  const target = dryRun && !wantsTarget ? undefined : await resolveTarget(values, io);
+  if (values.stack !== undefined && values.local === true) throw new CliError('give --stack or --local, not both', EXIT.USAGE);
+  // The input first: a missing file is a usage error, whether or not the pipeline answers.
+  const entries = parseEvents(await readInput(positionals[0], io));
+  if (dryRun) {
+    // A dry run validates only: it reads no endpoints file and calls nothing.
+    const summary = dryRunSummary(entries, fillDefaults);
+    writeSummary(summary, values.json === true, io);
+    return summary.invalid > 0 ? EXIT.FAILED : EXIT.OK;
+  }
+  const target = await resolveTarget(values, io);
   try {
-    const entries = parseEvents(await readInput(positionals[0], io));
-    const summary = dryRun
-      ? dryRunSummary(entries, fillDefaults, target)
-      : await publishEntries(entries, target!, { concurrency, fillDefaults }, io);
-    if (values.json) writeJson(io.stdout, summary);
-    else io.stdout.write(formatSummary(summary));
-    if (summary.stopped !== null && target) {
+    const summary = await publishEntries(entries, target, { concurrency, fillDefaults }, io);
+    writeSummary(summary, values.json === true, io);
+    if (summary.interrupted) return EXIT.INTERRUPTED;
+    if (summary.stopped !== null) {
       const cause = stopCause(summary.stopped, target);
-      io.stderr.write(`event-pipeline publish: ${cause.message}\n`);
+      io.stderr.write(`${BIN} publish: ${cause.message}\n`);
       return cause.exitCode;
     }
-    return summary.invalid + summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+    return summary.invalid + summary.failed + summary.unknown + summary.notSent > 0 ? EXIT.FAILED : EXIT.OK;
   } finally {
-    target?.clients.destroy();
+    target.clients.destroy();
   }
+}
+
+function writeSummary(summary: PublishSummary, json: boolean, io: CliIO): void {
+  if (json) writeJson(io.stdout, summary);
+  else io.stdout.write(formatSummary(summary));
 }
 
 /** Publishes the parsed entries to the target's topic. */
@@ -125,24 +150,37 @@ export async function publishEntries(
     concurrency: options.concurrency,
     fillDefaults: options.fillDefaults,
     onProgress: (p) => {
-      const notPublished = p.failed + p.invalid + unparsable.length;
+      const notPublished = p.failed + p.unknown + p.notSent + p.invalid + unparsable.length;
       progress.update(p.published + notPublished, notPublished > 0 ? `${count(notPublished)} not published` : '');
     },
   });
-  const report = await publisher.publish(events.map((e) => e.value as CloudEventInput));
+  const report = await publisher.publish(
+    events.map((e) => e.value as CloudEventInput),
+    { signal: io.signal },
+  );
   progress.done();
   return summarize(target.label, false, entries, events, report, snsRequests);
 }
 
-function dryRunSummary(entries: readonly InputEntry[], fillDefaults: boolean, target: Target | undefined): PublishSummary {
+function dryRunSummary(entries: readonly InputEntry[], fillDefaults: boolean): PublishSummary {
   const events = entries.filter((e): e is Extract<InputEntry, { value: unknown }> => 'value' in e);
   const { prepared, invalid } = validateEvents(
     events.map((e) => e.value as CloudEventInput),
     { fillDefaults },
   );
   const results: EventResult[] = [...invalid];
-  const report: PublishReport = { results, published: 0, failed: 0, invalid: invalid.length, calls: 0, durationMs: 0 };
-  const summary = summarize(target?.label ?? null, true, entries, events, report, 0);
+  const report: PublishReport = {
+    results,
+    published: 0,
+    failed: 0,
+    unknown: 0,
+    notSent: 0,
+    invalid: invalid.length,
+    calls: 0,
+    durationMs: 0,
+    interrupted: false,
+  };
+  const summary = summarize(null, true, entries, events, report, 0);
   return {
     ...summary,
     valid: prepared.length,
@@ -171,14 +209,20 @@ function summarize(
     if (!result || result.status === 'published') continue;
     const line = events[result.index].line;
     if (result.status === 'invalid') {
-      problems.push({ line, id: result.id, status: 'invalid', field: result.error.field, message: result.error.message });
+      const { error } = result;
+      const message =
+        error instanceof DuplicateIdError
+          ? `id: ${JSON.stringify(error.id)} is also the id of line ${error.indexes.filter((i) => i !== result.index).map((i) => events[i].line).join(', ')}, with different content: refused, with the other line (give each event its own id, or drop the copies)`
+          : error.message;
+      problems.push({ line, id: result.id, status: 'invalid', field: error.field, message });
     } else {
       problems.push({
         line,
         id: result.id,
-        status: 'failed',
+        status: result.status,
         code: result.failure.code,
         attempts: result.attempts,
+        retryable: result.failure.retryable,
         message: result.failure.message,
       });
     }
@@ -195,6 +239,8 @@ function summarize(
     valid: entries.length - problems.filter((p) => p.status === 'invalid').length,
     invalid: problems.filter((p) => p.status === 'invalid').length,
     failed: report.failed,
+    unknown: report.unknown,
+    notSent: report.notSent,
     publishBatchCalls: report.calls,
     snsRequests,
     seconds,
@@ -202,6 +248,7 @@ function summarize(
     filled: { id: filled('id'), time: filled('time'), specversion: filled('specversion') },
     outOfOrder: published.filter((r) => r.status === 'published' && r.outOfOrder).length,
     stopped: report.stoppedBy ? `${report.stoppedBy.code}: ${report.stoppedBy.message}` : null,
+    interrupted: report.interrupted,
     problems,
   };
 }
@@ -210,6 +257,33 @@ function summarize(
 function stopCause(stopped: string, target: Target): CliError {
   const [code, ...rest] = stopped.split(': ');
   return explain(Object.assign(new Error(rest.join(': ')), { name: code, code }), target.errorContext);
+}
+
+/** `: <why>` for one problem line, after `line N`. */
+function problemText(p: PublishProblem): string {
+  if (p.status === 'invalid') return `: ${p.message}`;
+  const id = p.id !== undefined ? ` (${p.id})` : '';
+  const attempts = p.attempts ? ` after ${plural(p.attempts, 'attempt')}` : '';
+  if (p.status === 'failed') return `${id}: ${p.code}${attempts}: ${p.message}`;
+  if (p.status === 'unknown') return `${id}: unknown, may have been published: ${p.code}${attempts}: ${p.message}`;
+  return `${id}: not sent (${p.code}): ${p.message}`;
+}
+
+const SHOWN_RANGES = 20;
+
+/** [3, 4, 5, 9] -> "3-5, 9"; long lists end with the count of the rest. */
+export function lineRanges(lines: readonly number[]): string {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    ranges.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j;
+  }
+  if (ranges.length === 0) return 'none';
+  const shown = ranges.slice(0, SHOWN_RANGES).join(', ');
+  return ranges.length > SHOWN_RANGES ? `${shown} and ${plural(ranges.length - SHOWN_RANGES, 'more range')} (every line with --json)` : shown;
 }
 
 /** The human summary. */
@@ -226,17 +300,26 @@ export function formatSummary(s: PublishSummary): string {
   if (s.problems.length > 0) {
     const reasons = new Map<string, number>();
     for (const p of s.problems) {
-      const reason = p.status === 'invalid' ? `invalid ${p.field}` : p.code ?? 'failed';
+      const reason = p.status === 'invalid' ? `invalid ${p.field}` : p.status === 'unknown' ? `unknown (${p.code})` : p.code ?? p.status;
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     const why = [...reasons].map(([reason, n]) => `${count(n)} ${reason}`).join(', ');
     lines.push(`Not published: ${count(s.problems.length)} (${why}):`);
-    for (const p of s.problems.slice(0, SHOWN_PROBLEMS)) {
-      const id = p.id !== undefined && p.status === 'failed' ? ` (${p.id})` : '';
-      const attempts = p.status === 'failed' && p.attempts ? ` after ${plural(p.attempts, 'attempt')}` : '';
-      lines.push(`  line ${p.line}${id}: ${p.status === 'failed' ? `${p.code}${attempts}: ` : ''}${p.message}`);
-    }
+    for (const p of s.problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  line ${p.line}${problemText(p)}`);
     if (s.problems.length > SHOWN_PROBLEMS) lines.push(`  … and ${count(s.problems.length - SHOWN_PROBLEMS)} more (all of them with --json)`);
+  }
+  if (s.unknown > 0) {
+    lines.push(
+      `Unknown: ${plural(s.unknown, 'event')} may or may not have been published (the call may have reached the topic and its answer was lost). ` +
+        'Publishing them again is safe: the same id is deduplicated by the FIFO topic, and the consumers write by id and sequence.',
+    );
+  }
+  if (s.interrupted) {
+    const toResume = s.problems.filter((p) => p.status === 'not-sent' || p.status === 'unknown').map((p) => p.line);
+    lines.push(
+      `Interrupted: ${count(s.published)} published, ${count(s.notSent)} not sent, ${count(s.unknown)} unknown. ` +
+        `To resume, publish again the lines not sent and unknown: ${lineRanges(toResume)}.`,
+    );
   }
   const filled = (['id', 'time', 'specversion'] as const).filter((f) => s.filled[f] > 0);
   if (filled.length > 0) {

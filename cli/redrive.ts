@@ -15,7 +15,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
-import { FAILURE_ATTRIBUTE_PREFIX } from '../lambda/shared/failure-attributes';
+import { FAILURE_ATTRIBUTES, FAILURE_ATTRIBUTE_PREFIX } from '../lambda/shared/failure-attributes';
 import { snsId } from '../publisher/prepare';
 import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { DEFAULT_HOLD_SECONDS } from './dlq';
@@ -38,8 +38,15 @@ export interface RedriveReport {
   readonly consumer: string;
   readonly method: 'move task' | 'copy';
   readonly moved: number;
+  /** Messages in the DLQ when the redrive began (visible, in flight and delayed; approximate on AWS). */
+  readonly atStart: number;
   /** Moved with the body from --edits. */
   readonly edited: number;
+  /**
+   * Copy: messages that reached the DLQ after the redrive began, left for the next redrive; `returned` of
+   * them are messages this redrive had sent back, dead-lettered again by the consumer.
+   */
+  readonly arrived?: { readonly count: number; readonly returned: number };
   readonly kept: readonly KeptMessage[];
   /** Sent to the queue but not deleted from the DLQ: a later redrive sends them again. */
   readonly notDeleted: readonly KeptMessage[];
@@ -100,13 +107,23 @@ export const redriveCommand: Command = {
 
 async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const name = stringOption(values, 'queue');
-  if (!name) throw new CliError('redrive: --queue NAME is required (e.g. --queue event-log)', EXIT.USAGE);
+  if (!name) throw new CliError('--queue NAME is required (e.g. --queue event-log)', EXIT.USAGE);
   const max = integerOption(values, 'max', 1_000_000, 1, 1_000_000);
   const holdSeconds = integerOption(values, 'hold', DEFAULT_HOLD_SECONDS, 1, 600);
   const rate = values.rate === undefined ? undefined : integerOption(values, 'rate', 0, 1, 500);
   const editsDir = stringOption(values, 'edits');
   const edits = editsDir ? loadEdits(resolve(io.cwd, editsDir)) : new Map<string, string>();
   const validOnly = values['valid-only'] === true;
+  // Move tasks cannot change or pick messages, and the local emulator has none.
+  const copy = values.local === true || values.copy === true || editsDir !== undefined || validOnly;
+  const moveOnly = (['rate', 'no-wait'] as const).filter((option) => values[option] !== undefined);
+  if (copy && moveOnly.length > 0) {
+    const why =
+      values.local === true
+        ? 'the local run has no move tasks: redrive copies there (receive, send, delete)'
+        : `${['copy', 'edits', 'valid-only'].filter((o) => values[o] !== undefined).map((o) => `--${o}`).join(', ')} copies (receive, send, delete) instead of starting one`;
+    throw new CliError(`${moveOnly.map((o) => `--${o}`).join(' and ')} ${moveOnly.length === 1 ? 'applies' : 'apply'} to an SQS move task only, and ${why}`, EXIT.USAGE);
+  }
   const target = await resolveTarget(values, io);
   try {
     const consumer = findConsumer(target, name);
@@ -114,12 +131,15 @@ async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
       throw new CliError(`${consumer.name} has no queue or no dead-letter queue in ${target.label}`, EXIT.UNREACHABLE);
     }
     const queues = { consumer: consumer.name, queueUrl: consumer.queueUrl, dlqUrl: consumer.deadLetterQueueUrl };
-    // Move tasks cannot change or pick messages, and the local emulator has none.
-    const copy = target.kind === 'local' || values.copy === true || editsDir !== undefined || validOnly;
-    const progress = new Progress(io.stderr, 'redriven', (await queueDepth(target.clients.sqs, queues.dlqUrl)).visible);
+    const atStart = await queueDepth(target.clients.sqs, queues.dlqUrl).catch((error: unknown) => {
+      throw explain(error, target.errorContext);
+    });
+    const total = atStart.visible + atStart.inFlight + atStart.delayed;
+    const progress = new Progress(io.stderr, 'redriven', copy ? Math.min(max, total) : total);
     const report = await (copy
       ? copyConsumer(target.clients.sqs, queues, {
           max,
+          atStart: total,
           holdSeconds,
           waitSeconds: target.kind === 'aws' ? 1 : 0,
           edits,
@@ -128,7 +148,7 @@ async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
           signal: io.signal,
           onProgress: (moved) => progress.update(moved),
         })
-      : moveConsumer(target.clients.sqs, queues, {
+      : moveConsumer(target.clients.sqs, queues, total, {
           rate,
           wait: values['no-wait'] !== true,
           signal: io.signal,
@@ -162,19 +182,28 @@ async function copyConsumer(
 ): Promise<RedriveReport> {
   const { report, seen } = await redriveByCopy(sqs, { ...options, dlqUrl: queues.dlqUrl, queueUrl: queues.queueUrl });
   const matched = [...options.edits.keys()].filter((id) => seen.has(id));
+  const { arrived } = report;
   const notes = [
     ...(options.signal?.aborted ? ['Interrupted: the messages not moved are still in the DLQ.'] : []),
+    ...(arrived.count > 0
+      ? [
+          `${plural(arrived.count, 'message')} reached the DLQ after the redrive began` +
+            (arrived.returned > 0 ? ` (${count(arrived.returned)} of them sent back by this redrive and dead-lettered again by the consumer)` : '') +
+            ': left for the next redrive.',
+        ]
+      : []),
     ...(options.edits.size > 0 && matched.length === 0
       ? [`None of the ${plural(options.edits.size, 'file')} in ${options.editsDir} is named after a message of this DLQ (<message id>.json).`]
       : []),
   ];
   const left = (await queueDepth(sqs, queues.dlqUrl)).visible;
-  return { consumer: queues.consumer, method: 'copy', ...report, leftInDeadLetterQueue: left, notes };
+  return { consumer: queues.consumer, method: 'copy', atStart: options.atStart ?? 0, ...report, leftInDeadLetterQueue: left, notes };
 }
 
 async function moveConsumer(
   sqs: SQSClient,
   queues: ConsumerQueueUrls,
+  atStart: number,
   options: Omit<MoveTaskOptions, 'dlqUrl' | 'queueUrl'>,
 ): Promise<RedriveReport> {
   const task = await redriveByMoveTask(sqs, { ...options, dlqUrl: queues.dlqUrl, queueUrl: queues.queueUrl });
@@ -186,6 +215,7 @@ async function moveConsumer(
     consumer: queues.consumer,
     method: 'move task',
     moved: task.moved,
+    atStart,
     edited: 0,
     kept: [],
     notDeleted: [],
@@ -199,6 +229,11 @@ export interface CopyOptions {
   readonly dlqUrl: string;
   readonly queueUrl: string;
   readonly max: number;
+  /**
+   * Messages in the DLQ when the redrive began: no more than these are moved or left in one pass. 0 (or
+   * absent) sets no bound but `max`: an approximate count of 0 is no proof that the DLQ is empty.
+   */
+  readonly atStart?: number;
   readonly holdSeconds: number;
   readonly waitSeconds: number;
   /** Bodies to send instead of the original, by message id. */
@@ -206,30 +241,59 @@ export interface CopyOptions {
   readonly validOnly: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (moved: number) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
-type CopyResult = Pick<RedriveReport, 'moved' | 'edited' | 'kept' | 'notDeleted'>;
+type CopyResult = Pick<RedriveReport, 'moved' | 'edited' | 'kept' | 'notDeleted'> & {
+  readonly arrived: NonNullable<RedriveReport['arrived']>;
+};
 
 /**
  * Receive, send, delete: a message leaves the DLQ only after the send
  * succeeded. Messages that stay are held until the end, so that one pass
  * does not see them twice and, on a FIFO queue, their group's later messages
  * stay behind them; then they are made visible again.
+ *
+ * One pass moves each message at most once, and only the messages that were
+ * in the DLQ when it began: a consumer that fails a redriven message again
+ * puts a new copy in the DLQ during the pass. Such a message is recognised
+ * and held, not moved: its `failure.sourceMessageId` (or, when SQS moved it
+ * after maxReceiveCount, its own id) is a message this pass sent, or it was
+ * sent to the DLQ after the pass began (`SentTimestamp`). Being held, it
+ * hides only the later messages of its own FIFO group, which are newer still.
+ * The pass ends when the DLQ has nothing more to give, when it has dealt with
+ * as many messages as the DLQ held at the start, or when more new messages
+ * have arrived than that (the DLQ filling faster than it is redriven).
  */
 export async function redriveByCopy(sqs: SQSClient, options: CopyOptions): Promise<{ report: CopyResult; seen: Set<string> }> {
   const fifo = isFifoUrl(options.queueUrl);
+  const started = (options.now ?? Date.now)();
+  const limit = Math.min(options.max, options.atStart && options.atStart > 0 ? options.atStart : options.max);
   const held = new HeldMessages(sqs, options.dlqUrl, options.holdSeconds, options.waitSeconds);
   const kept: KeptMessage[] = [];
   const notDeleted: KeptMessage[] = [];
   const seen = new Set<string>();
+  /** Message ids on the queue of the copies this pass sent. */
+  const sentIds = new Set<string>();
+  const arrived = { count: 0, returned: 0 };
   let moved = 0;
   let edited = 0;
+  const dealtWith = () => moved + kept.length + notDeleted.length;
   try {
-    while (moved + kept.length + notDeleted.length < options.max && !options.signal?.aborted) {
-      const fresh = await held.receive(options.max - moved - kept.length - notDeleted.length);
+    while (dealtWith() < limit && arrived.count <= limit && !options.signal?.aborted) {
+      const fresh = await held.receive(limit - dealtWith());
       if (fresh.length === 0) break;
       const sends: { message: Message; entry: SendMessageBatchRequestEntry; edited: boolean }[] = [];
       for (const message of fresh) {
+        const since = arrivedSince(message, started, sentIds);
+        if (since) {
+          // Stays held until the end of the pass: the next redrive deals with it.
+          arrived.count++;
+          if (since === 'returned') arrived.returned++;
+          continue;
+        }
+        if (dealtWith() + sends.length >= limit) continue;
         seen.add(message.MessageId ?? '');
         const plan = planCopy(message, options.edits.get(message.MessageId ?? ''), options.validOnly, fifo);
         if ('keep' in plan) kept.push(plan.keep);
@@ -242,6 +306,7 @@ export async function redriveByCopy(sqs: SQSClient, options: CopyOptions): Promi
         const reason = `SendMessage failed: ${failure.Code}: ${failure.Message ?? ''}`;
         kept.push({ messageId: send.message.MessageId ?? '', kind: 'failed', reason });
       }
+      for (const ok of out.Successful ?? []) if (ok.MessageId) sentIds.add(ok.MessageId);
       const sent = (out.Successful ?? []).map((s) => sends[Number(s.Id)]).filter((s) => s !== undefined);
       if (sent.length === 0) continue;
       const deleted = await sqs.send(
@@ -269,7 +334,21 @@ export async function redriveByCopy(sqs: SQSClient, options: CopyOptions): Promi
   } finally {
     await held.releaseAll();
   }
-  return { report: { moved, edited, kept, notDeleted }, seen };
+  return { report: { moved, edited, kept, notDeleted, arrived }, seen };
+}
+
+/**
+ * Whether a DLQ message came after the pass began: `returned` when it is a
+ * copy this pass sent, dead-lettered again; `new` when it was sent to the DLQ
+ * after `started` (the SQS clock against this machine's: a message that
+ * arrived in the first moments may be taken for an old one, which its source
+ * id still gives away when it is a copy of ours).
+ */
+function arrivedSince(message: Message, started: number, sentIds: ReadonlySet<string>): 'returned' | 'new' | undefined {
+  const source = message.MessageAttributes?.[FAILURE_ATTRIBUTES.sourceMessageId]?.StringValue;
+  if ((source !== undefined && sentIds.has(source)) || sentIds.has(message.MessageId ?? '')) return 'returned';
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return Number.isFinite(sent) && sent >= started ? 'new' : undefined;
 }
 
 /** What to send for one dead-lettered message, or why it stays. */

@@ -26,8 +26,16 @@ export interface ReplaySummary {
   /** With --reset-state: the sequence of the state item deleted, null when there was none. */
   readonly resetState: { readonly deletedSequence: number | null } | null;
   readonly published: number;
-  readonly failed: readonly { readonly id: string; readonly code: string; readonly message: string }[];
+  /** Every event not published: refused by the topic (`failed`), maybe published (`unknown`), or never sent (`not-sent`). */
+  readonly failed: readonly {
+    readonly id: string;
+    readonly status: 'invalid' | 'failed' | 'unknown' | 'not-sent';
+    readonly code: string;
+    readonly message: string;
+  }[];
   readonly publishBatchCalls: number;
+  /** Ctrl-C: no batch was started after it. */
+  readonly interrupted: boolean;
 }
 
 export const replayCommand: Command = {
@@ -62,7 +70,7 @@ export const replayCommand: Command = {
 
 async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const subject = stringOption(values, 'subject');
-  if (!subject) throw new CliError('replay: --subject S is required', EXIT.USAGE);
+  if (!subject) throw new CliError('--subject S is required', EXIT.USAGE);
   const concurrency = integerOption(values, 'concurrency', 1, 1, 64);
   const target = await resolveTarget(values, io);
   try {
@@ -76,6 +84,7 @@ async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
     });
     if (values.json) writeJson(io.stdout, { target: target.label, ...summary });
     else io.stdout.write(formatReplay(summary));
+    if (summary.interrupted) return EXIT.INTERRUPTED;
     return summary.failed.length > 0 ? EXIT.FAILED : EXIT.OK;
   } finally {
     target.clients.destroy();
@@ -98,7 +107,7 @@ export async function replaySubject(
   const sequences = [Number(events[0].sequence), Number(events[events.length - 1].sequence)] as const;
   const base = { subject, runId, events: events.length, sequences };
   if (options.dryRun) {
-    return { ...base, dryRun: true, resetState: null, published: 0, failed: [], publishBatchCalls: 0 };
+    return { ...base, dryRun: true, resetState: null, published: 0, failed: [], publishBatchCalls: 0, interrupted: false };
   }
   let resetState: ReplaySummary['resetState'] = null;
   if (stateTable) {
@@ -114,8 +123,8 @@ export async function replaySubject(
     concurrency: options.concurrency ?? 1,
     fillDefaults: false,
     deduplicationId: (event) => `${event.id}:replay:${runId}`,
-    onProgress: (p) => progress?.update(p.published + p.failed + p.invalid),
-  }).publish(events);
+    onProgress: (p) => progress?.update(p.published + p.failed + p.unknown + p.notSent + p.invalid),
+  }).publish(events, { signal: options.io?.signal });
   progress?.done();
   return {
     ...base,
@@ -125,11 +134,12 @@ export async function replaySubject(
     failed: report.results
       .filter((r) => r.status !== 'published')
       .map((r) =>
-        r.status === 'failed'
-          ? { id: r.id, code: r.failure.code, message: r.failure.message }
-          : { id: r.id ?? '', code: 'Invalid', message: r.status === 'invalid' ? r.error.message : '' },
+        r.status === 'invalid'
+          ? { id: r.id ?? '', status: r.status, code: 'Invalid', message: r.error.message }
+          : { id: r.id, status: r.status, code: r.failure.code, message: r.failure.message },
       ),
     publishBatchCalls: report.calls,
+    interrupted: report.interrupted,
   };
 }
 
@@ -191,7 +201,13 @@ export function formatReplay(s: ReplaySummary): string {
       `Replayed ${count(s.published)} of ${plural(s.events, 'event')} of ${s.subject} (${range}) as run ${s.runId}, ` +
         `in ${plural(s.publishBatchCalls, 'PublishBatch call')}.`,
     );
-    for (const f of s.failed) lines.push(`  failed ${f.id}: ${f.code}: ${f.message}`);
+    for (const f of s.failed) lines.push(`  ${f.status === 'not-sent' ? 'not sent' : f.status} ${f.id}: ${f.code}: ${f.message}`);
+    if (s.failed.some((f) => f.status === 'unknown')) {
+      lines.push('  unknown: the call may have reached the topic; replaying again is safe (the consumers write by id and sequence).');
+    }
+    if (s.interrupted) {
+      lines.push(`Interrupted: ${count(s.published)} of ${plural(s.events, 'event')} replayed; run the replay again to finish (it sends all of them again).`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -34,11 +34,43 @@ export class EventTooLargeError extends InvalidEventError {
   }
 }
 
-/** Why SNS did not publish an event, after any retries. */
+/**
+ * Two or more events of one input have the same id and different content.
+ * The topic would keep only the first (the id is the deduplication id) and
+ * the events table one item per id, so the others would be lost without a
+ * word: all of them are refused, before anything is sent.
+ */
+export class DuplicateIdError extends InvalidEventError {
+  /** The id they share. */
+  public readonly id: string;
+  /** Positions, in the list given, of every event with this id, this one included. */
+  public readonly indexes: readonly number[];
+
+  public constructor(id: string, index: number, indexes: readonly number[]) {
+    const others = indexes.filter((i) => i !== index);
+    super(
+      'id',
+      `${JSON.stringify(id)} is also the id of the event at index ${others.join(', ')}, with different content: ` +
+        'one id must be one event (give each its own id, or drop the copies)',
+    );
+    this.name = 'DuplicateIdError';
+    this.id = id;
+    this.indexes = indexes;
+  }
+}
+
+/** Why an event was not published, or may not have been: see `NotPublishedResult`. */
 export interface PublishFailure {
-  /** The error code SNS or the SDK gave, e.g. `InternalError`, `ThrottlingException`, or `Skipped`. */
+  /**
+   * The error code SNS or the SDK gave (`InternalError`, `ThrottlingException`,
+   * `ECONNRESET`), or the publisher's own: `Skipped`, `NotSent`, `Interrupted`.
+   */
   readonly code: string;
   readonly message: string;
-  /** Whether another attempt might have succeeded. */
+  /**
+   * Whether publishing the event again may succeed and is safe: true for
+   * `unknown` and `not-sent` events, and for `failed` ones refused with a code
+   * that may pass (throttling, a server fault).
+   */
   readonly retryable: boolean;
 }

@@ -3,7 +3,7 @@
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import type { PipelineEvent } from '../lambda/shared/envelope';
-import { InvalidEventError, type PublishFailure } from './errors';
+import { DuplicateIdError, InvalidEventError, type PublishFailure } from './errors';
 import {
   type CloudEventInput,
   DEFAULT_PREPARE_OPTIONS,
@@ -13,7 +13,17 @@ import {
   TYPE_ATTRIBUTE,
   prepareEvent,
 } from './prepare';
-import { DEFAULT_RETRY_OPTIONS, type RetryOptions, backoffDelay, callFailure, classifyCallError, entryFailure } from './retry';
+import {
+  type CallDelivery,
+  DEFAULT_RETRY_OPTIONS,
+  type RetryOptions,
+  attemptDelivery,
+  backoffDelay,
+  callDelivery,
+  callFailure,
+  classifyCallError,
+  entryFailure,
+} from './retry';
 
 /** Props of {@link EventPublisher}. */
 export interface EventPublisherOptions {
@@ -70,8 +80,8 @@ export interface EventPublisherOptions {
    * @default - nothing
    */
   readonly onProgress?: (progress: PublishProgress) => void;
-  /** @default - waits with setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default - waits with setTimeout, and returns early when the publish is aborted */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** @default Math.random */
   readonly random?: () => number;
   /** @default () => new Date() */
@@ -80,12 +90,26 @@ export interface EventPublisherOptions {
   readonly newId?: () => string;
 }
 
-/** How far a publish has gone. */
+/** How far a publish has gone: events settled so far, by outcome. */
 export interface PublishProgress {
   readonly total: number;
   readonly published: number;
   readonly failed: number;
+  readonly unknown: number;
+  readonly notSent: number;
   readonly invalid: number;
+}
+
+/** Options of one {@link EventPublisher.publish} call. */
+export interface PublishOptions {
+  /**
+   * Stops the publish: no batch is started once it is aborted, the calls in
+   * flight are awaited (not cut off, so that their outcome is known), retries
+   * and backoff waits end, and every event not sent is reported `not-sent` with
+   * the code `Interrupted`. The report has `interrupted: true`.
+   * @default - runs to the end
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** An event SNS accepted. */
@@ -106,7 +130,7 @@ export interface PublishedResult {
   readonly filled: readonly FilledField[];
 }
 
-/** An event refused before any call: invalid, or too large. */
+/** An event refused before any call: invalid, too large, or sharing its id with a different event of the same input. */
 export interface InvalidResult {
   readonly status: 'invalid';
   readonly index: number;
@@ -116,33 +140,63 @@ export interface InvalidResult {
 }
 
 /**
- * An event that was not published: SNS refused it, retries ran out, an
- * earlier event of its subject failed (`Skipped`, to keep the order), or
- * publishing stopped after a fatal error (`NotSent`).
+ * An event that was not published, or may not have been.
+ *
+ * - `failed`: the topic refused it (an entry in PublishBatch's `Failed`, or an
+ *   error answer to the call), after any retries. Nothing was stored.
+ *   `failure.retryable` follows SNS's code: true for throttling and server
+ *   faults, false for a fault of the request (`InvalidParameter`, access denied).
+ * - `unknown`: a call that carried it may have reached the topic, and its
+ *   answer was lost: the connection was reset or timed out after the request
+ *   was sent, SNS answered 5xx, or SNS returned no result for the entry. It
+ *   may be stored. `failure.retryable` is true: publishing it again is safe,
+ *   because its id is its deduplication id on a FIFO topic (within 5 minutes)
+ *   and the consumers write by event id and sequence, so a second copy
+ *   changes nothing.
+ * - `not-sent`: no call carrying it reached the topic. Nothing was stored.
+ *   `failure.retryable` is true. `failure.code` says why: `Skipped` (an
+ *   earlier event of its subject was not published, so it was held back to
+ *   keep the order), `NotSent` (publishing stopped after an error no call
+ *   could get past, given in the message), `Interrupted` (the publish was
+ *   aborted), or the error of its own call when no connection could be opened
+ *   (`ECONNREFUSED`, `ENOTFOUND`, `EAI_AGAIN`: refused before any byte was sent).
+ *
+ * An event that a call may have delivered stays `unknown` even when a later
+ * attempt fails in another way.
  */
-export interface FailedResult {
-  readonly status: 'failed';
+export interface NotPublishedResult {
+  readonly status: 'failed' | 'unknown' | 'not-sent';
   readonly index: number;
   readonly id: string;
   readonly subject: string;
-  /** 0 when the event was never sent. */
+  /** Calls that carried it; 0 when it was never sent. */
   readonly attempts: number;
   readonly failure: PublishFailure;
 }
 
-export type EventResult = PublishedResult | InvalidResult | FailedResult;
+export type EventResult = PublishedResult | InvalidResult | NotPublishedResult;
+
+/** An event's outcome: `published`, `invalid`, `failed`, `unknown` or `not-sent`. */
+export type EventStatus = EventResult['status'];
 
 /** Every event's outcome, in the order given. */
 export interface PublishReport {
   readonly results: readonly EventResult[];
   readonly published: number;
+  /** Refused by the topic: see {@link NotPublishedResult}. */
   readonly failed: number;
+  /** May or may not have been published: see {@link NotPublishedResult}. */
+  readonly unknown: number;
+  /** Never sent: see {@link NotPublishedResult}. */
+  readonly notSent: number;
   readonly invalid: number;
   /** PublishBatch calls made, retries included. */
   readonly calls: number;
   readonly durationMs: number;
   /** The error after which no more calls were made (no topic, no permission, nothing listening), if any. */
   readonly stoppedBy?: PublishFailure;
+  /** The publish was aborted through {@link PublishOptions.signal}. */
+  readonly interrupted: boolean;
 }
 
 /** Events ready to send and events refused, each in the order given. */
@@ -180,7 +234,45 @@ export function validateEvents(events: readonly CloudEventInput[], options: Vali
       invalid.push({ status: 'invalid', index, error, ...(typeof id === 'string' ? { id } : {}) });
     }
   });
-  return { prepared, invalid };
+  const conflicting = conflictingIds(prepared, events);
+  if (conflicting.size === 0) return { prepared, invalid };
+  for (const event of prepared) {
+    const indexes = conflicting.get(event.event.id);
+    if (indexes) invalid.push({ status: 'invalid', index: event.index, id: event.event.id, error: new DuplicateIdError(event.event.id, event.index, indexes) });
+  }
+  invalid.sort((a, b) => a.index - b.index);
+  return { prepared: prepared.filter((event) => !conflicting.has(event.event.id)), invalid };
+}
+
+/**
+ * The ids that two or more valid events of one input share with different
+ * content, and the indexes of the events that carry each. Events repeated
+ * exactly (same id, same content) are no conflict: the topic's deduplication
+ * and the consumers' idempotent writes make the copies harmless.
+ */
+function conflictingIds(prepared: readonly PreparedEvent[], inputs: readonly CloudEventInput[]): Map<string, number[]> {
+  const byId = new Map<string, PreparedEvent[]>();
+  for (const event of prepared) {
+    const same = byId.get(event.event.id);
+    if (same) same.push(event);
+    else byId.set(event.event.id, [event]);
+  }
+  const conflicting = new Map<string, number[]>();
+  for (const [id, same] of byId) {
+    if (same.length < 2) continue;
+    const contents = new Set(same.map((event) => canonicalJson(inputs[event.index])));
+    if (contents.size > 1) conflicting.set(id, same.map((event) => event.index));
+  }
+  return conflicting;
+}
+
+/** JSON with the keys of every object sorted: equal for equal content, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 const MAX_BATCH_ENTRIES = 10;
@@ -254,9 +346,11 @@ export class EventPublisher {
 
   /**
    * Publishes the events. Invalid events are reported and the rest still go.
-   * Never throws for a failed publish: read the report.
+   * Never throws for a failed publish: read the report, whose results say for
+   * each event `published`, `invalid`, `failed`, `unknown` or `not-sent`
+   * (see {@link NotPublishedResult}).
    */
-  public async publish(events: readonly CloudEventInput[]): Promise<PublishReport> {
+  public async publish(events: readonly CloudEventInput[], options: PublishOptions = {}): Promise<PublishReport> {
     const started = Date.now();
     const { prepared, invalid } = this.validate(events);
     const run = new PublishRun(
@@ -267,6 +361,7 @@ export class EventPublisher {
       this.prepareOptions.maxMessageBytes ?? DEFAULT_PREPARE_OPTIONS.maxMessageBytes,
       events.length,
       this.onProgress,
+      options.signal,
     );
     invalid.forEach((result) => run.settle(result));
     run.report();
@@ -279,20 +374,38 @@ export class EventPublisher {
       results: run.results,
       published: run.count('published'),
       failed: run.count('failed'),
+      unknown: run.count('unknown'),
+      notSent: run.count('not-sent'),
       invalid: run.count('invalid'),
       calls: run.calls,
       durationMs: Date.now() - started,
       ...(run.stoppedBy ? { stoppedBy: run.stoppedBy } : {}),
+      interrupted: options.signal?.aborted === true,
     };
   }
+}
+
+/** One of the SDK's attempts at a call, that threw. */
+interface WireAttempt {
+  readonly delivery: CallDelivery;
+  readonly error: unknown;
+}
+
+/** The last thing known of an event not yet published. */
+interface Attempted {
+  readonly failure: PublishFailure;
+  /** How far its last call got. */
+  readonly delivery: CallDelivery;
 }
 
 /** The state of one `publish` call. */
 class PublishRun {
   public readonly results: EventResult[];
   public calls = 0;
-  private readonly counts = { published: 0, failed: 0, invalid: 0 };
+  private readonly counts: Record<EventStatus, number> = { published: 0, failed: 0, unknown: 0, 'not-sent': 0, invalid: 0 };
   private stopped?: PublishFailure;
+  /** Events a call may have delivered: whatever happens next, they are `unknown` unless published. */
+  private readonly uncertain = new Set<PreparedEvent>();
 
   public constructor(
     private readonly client: SNSClient,
@@ -303,6 +416,7 @@ class PublishRun {
     private readonly maxBatchBytes: number,
     total: number,
     private readonly onProgress?: (progress: PublishProgress) => void,
+    private readonly signal?: AbortSignal,
   ) {
     this.results = new Array<EventResult>(total);
   }
@@ -311,7 +425,7 @@ class PublishRun {
     return this.stopped;
   }
 
-  public count(status: EventResult['status']): number {
+  public count(status: EventStatus): number {
     return this.counts[status];
   }
 
@@ -321,12 +435,24 @@ class PublishRun {
   }
 
   public report(): void {
-    this.onProgress?.({ total: this.results.length, ...this.counts });
+    const c = this.counts;
+    this.onProgress?.({
+      total: this.results.length,
+      published: c.published,
+      failed: c.failed,
+      unknown: c.unknown,
+      notSent: c['not-sent'],
+      invalid: c.invalid,
+    });
+  }
+
+  private get interrupted(): boolean {
+    return this.signal?.aborted === true;
   }
 
   /** Publishes one lane's events in order, a batch at a time. */
   public async lane(events: readonly PreparedEvent[]): Promise<void> {
-    /** Subjects with a failed event: their later events are not sent, to keep the order. */
+    /** Subjects with an event not published: their later events are not sent, to keep the order. */
     const blocked = new Map<string, string>();
     let next = 0;
     while (next < events.length) {
@@ -335,15 +461,13 @@ class PublishRun {
       for (; next < events.length && batch.length < MAX_BATCH_ENTRIES; next++) {
         const event = events[next];
         const failedBefore = blocked.get(event.groupId);
-        if (this.stopped) {
-          const { code, message, retryable } = this.stopped;
-          this.fail(event, 0, { code: 'NotSent', message: `not sent: publishing stopped after ${code}: ${message}`, retryable });
+        if (this.interrupted) {
+          this.notSent(event, 'Interrupted', 'the publish was interrupted before its batch was sent');
+        } else if (this.stopped) {
+          const { code, message } = this.stopped;
+          this.notSent(event, 'NotSent', `publishing stopped after ${code}: ${message}`);
         } else if (failedBefore !== undefined) {
-          this.fail(event, 0, {
-            code: 'Skipped',
-            message: `not sent: event ${failedBefore} of subject ${event.event.subject} failed before it`,
-            retryable: true,
-          });
+          this.notSent(event, 'Skipped', `event ${failedBefore} of subject ${event.event.subject} was not published before it`);
         } else if (batch.length > 0 && bytes + event.size > this.maxBatchBytes) {
           break;
         } else {
@@ -368,24 +492,34 @@ class PublishRun {
     let pending = [...batch];
     const failed: PreparedEvent[] = [];
     const overtaken = new Set<PreparedEvent>();
+    const last = new Map<PreparedEvent, Attempted>();
     for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 1 && this.stopped) {
-        // Another lane hit an error no call can get past: retrying would only fail again.
-        pending.forEach((event) => failed.push(this.fail(event, attempt - 1, this.stopped!)));
+      if (attempt > 1 && (this.stopped || this.interrupted)) {
+        // Another lane hit an error no call can get past, or the publish was interrupted: no more attempts.
+        for (const event of pending) {
+          const before = last.get(event)!;
+          const why = this.stopped ? `${this.stopped.code}: ${this.stopped.message}` : 'the publish was interrupted';
+          const failure = { ...before.failure, message: `${before.failure.message} (not retried: ${why})` };
+          failed.push(this.fail(event, attempt - 1, failure, before.delivery));
+        }
         break;
       }
-      const last = attempt >= this.retry.maxAttempts;
+      const final = attempt >= this.retry.maxAttempts;
       let retry: PreparedEvent[] = [];
+      const wire: WireAttempt[] = [];
       try {
         this.calls++;
         const entries = pending.map((event, n) => this.entry(event, n));
-        const out = await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries }));
+        const command = new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries });
+        watchAttempts(command, wire);
+        const out = await this.client.send(command);
         const answered = new Set<number>();
         for (const ok of out.Successful ?? []) {
           const n = Number(ok.Id);
           const event = pending[n];
           if (!event || answered.has(n)) continue;
           answered.add(n);
+          this.uncertain.delete(event);
           this.settle({
             status: 'published',
             index: event.index,
@@ -404,28 +538,54 @@ class PublishRun {
           if (!event || answered.has(n)) continue;
           answered.add(n);
           const failure = entryFailure(bad);
-          if (failure.retryable && !last) retry.push(event);
-          else failed.push(this.fail(event, attempt, failure));
+          last.set(event, { failure, delivery: 'refused' });
+          if (failure.retryable && !final) retry.push(event);
+          else failed.push(this.fail(event, attempt, failure, 'refused'));
         }
         pending.forEach((event, n) => {
           if (answered.has(n)) return;
+          // SNS answered the call but said nothing of this entry: it may have been published.
           const failure = { code: 'NoResult', message: 'SNS returned no result for this entry', retryable: true };
-          if (!last) retry.push(event);
-          else failed.push(this.fail(event, attempt, failure));
+          last.set(event, { failure, delivery: 'uncertain' });
+          this.uncertain.add(event);
+          if (!final) retry.push(event);
+          else failed.push(this.fail(event, attempt, failure, 'uncertain'));
         });
         retry.sort((a, b) => a.index - b.index);
         markOvertaken(pending, retry, failed, overtaken);
-      } catch (error) {
+      } catch (thrown) {
+        // The last attempt's own error: the SDK may have wrapped it and lost its code.
+        const error = wire.length > 0 ? wire[wire.length - 1].error : thrown;
         const kind = classifyCallError(error);
         const failure = callFailure(error);
+        const delivery = callDelivery(thrown, wire.map((w) => w.delivery));
+        if (delivery === 'uncertain') pending.forEach((event) => this.uncertain.add(event));
+        pending.forEach((event) => last.set(event, { failure, delivery }));
         if (kind === 'fatal') this.stopped ??= failure;
-        if (kind === 'retryable' && !last) retry = pending;
-        else pending.forEach((event) => failed.push(this.fail(event, attempt, failure)));
+        if (kind === 'retryable' && !final) retry = pending;
+        else pending.forEach((event) => failed.push(this.fail(event, attempt, failure, delivery)));
       }
       pending = retry;
-      if (pending.length > 0) await this.retry.sleep(backoffDelay(attempt, this.retry));
+      if (pending.length > 0) await this.pause(backoffDelay(attempt, this.retry));
     }
     return failed;
+  }
+
+  /** The backoff wait, cut short when the publish is interrupted. */
+  private async pause(ms: number): Promise<void> {
+    const signal = this.signal;
+    if (!signal) return this.retry.sleep(ms);
+    if (signal.aborted) return;
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.retry.sleep(ms, signal), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private entry(event: PreparedEvent, n: number): PublishBatchRequestEntry {
@@ -437,10 +597,42 @@ class PublishRun {
     };
   }
 
-  private fail(event: PreparedEvent, attempts: number, failure: PublishFailure): PreparedEvent {
-    this.settle({ status: 'failed', index: event.index, id: event.event.id, subject: event.event.subject, attempts, failure });
+  /** Settles an event that was sent and not published: `unknown` if any call may have delivered it. */
+  private fail(event: PreparedEvent, attempts: number, failure: PublishFailure, delivery: CallDelivery): PreparedEvent {
+    const status = this.uncertain.has(event) ? 'unknown' : delivery === 'not-sent' ? 'not-sent' : 'failed';
+    const retryable = status === 'failed' ? failure.retryable : true;
+    this.settle({ status, index: event.index, id: event.event.id, subject: event.event.subject, attempts, failure: { ...failure, retryable } });
     return event;
   }
+
+  private notSent(event: PreparedEvent, code: string, message: string): void {
+    this.settle({
+      status: 'not-sent',
+      index: event.index,
+      id: event.event.id,
+      subject: event.event.subject,
+      attempts: 0,
+      failure: { code, message, retryable: true },
+    });
+  }
+}
+
+/**
+ * Records how far each of the SDK's own attempts at the call got: the SDK
+ * retries a reset connection itself and throws only the last attempt's error.
+ */
+function watchAttempts(command: PublishBatchCommand, wire: WireAttempt[]): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        wire.push({ delivery: attemptDelivery(error), error });
+        throw error;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'eventPublisherAttempts' },
+  );
 }
 
 /**

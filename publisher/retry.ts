@@ -12,7 +12,8 @@ export interface RetryOptions {
   readonly baseDelayMs: number;
   /** Upper bound of any delay. */
   readonly maxDelayMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`; may return early once `signal` is aborted. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** A number in [0, 1). */
   readonly random: () => number;
 }
@@ -21,7 +22,16 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
   maxAttempts: 6,
   baseDelayMs: 100,
   maxDelayMs: 5_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
   random: Math.random,
 };
 
@@ -73,7 +83,7 @@ const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EC
 interface SdkError extends Error {
   readonly code?: unknown;
   readonly $retryable?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
   readonly errors?: unknown;
 }
 
@@ -83,8 +93,8 @@ interface SdkError extends Error {
  * transient network errors; `batch`: anything else fails this batch only.
  */
 export function classifyCallError(error: unknown): CallErrorKind {
-  if (!(error instanceof Error)) return 'batch';
-  const e = error as SdkError;
+  if (!isError(error)) return 'batch';
+  const e = error;
   const status = e.$metadata?.httpStatusCode ?? 0;
   const code = networkCode(e);
   if (FATAL_NAMES.has(e.name) || status === 401 || status === 403 || status === 404) return 'fatal';
@@ -101,11 +111,58 @@ export function classifyCallError(error: unknown): CallErrorKind {
   return 'batch';
 }
 
+/**
+ * Whether a PublishBatch call that threw may have reached the topic:
+ * `refused`: SNS answered with an error below 500, nothing of the call was published;
+ * `not-sent`: no request left the machine (no connection could be opened, no
+ * credentials, no region);
+ * `uncertain`: the request may have been received and published, and the
+ * answer was lost (connection reset or timed out after sending, a server error).
+ */
+export type CallDelivery = 'refused' | 'not-sent' | 'uncertain';
+
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** How far one attempt that threw got: see {@link CallDelivery}. */
+export function attemptDelivery(error: unknown): CallDelivery {
+  if (!isError(error)) return 'uncertain';
+  const e = error;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status > 0) return status >= 500 ? 'uncertain' : 'refused';
+  const code = networkCode(e);
+  if (code !== undefined && NOT_CONNECTED_CODES.has(code)) return 'not-sent';
+  if (e.name === 'CredentialsProviderError' || /could not load credentials|region is missing/i.test(e.message)) return 'not-sent';
+  return 'uncertain';
+}
+
+/**
+ * How far a call that threw got, all its attempts together. `attempts` are
+ * the SDK's own attempts as seen on the wire, when they could be watched; the
+ * SDK retries a reset connection and then throws the last error only, so an
+ * ECONNREFUSED after a reset is still `uncertain`. Without them, a
+ * not-connected error after more than one SDK attempt counts as `uncertain`.
+ */
+export function callDelivery(error: unknown, attempts: readonly CallDelivery[] = []): CallDelivery {
+  if (attempts.includes('uncertain')) return 'uncertain';
+  if (attempts.length > 0) return attempts[attempts.length - 1];
+  const last = attemptDelivery(error);
+  const sdkAttempts = isError(error) ? error.$metadata?.attempts ?? 1 : 1;
+  return last === 'not-sent' && sdkAttempts > 1 ? 'uncertain' : last;
+}
+
 /** A thrown error as a failure of every entry of the batch. */
 export function callFailure(error: unknown): PublishFailure {
-  const e = error instanceof Error ? (error as SdkError) : new Error(String(error));
-  const code = networkCode(e as SdkError) ?? e.name;
+  const e: SdkError = isError(error) ? error : new Error(String(error));
+  const code = networkCode(e) ?? e.name;
   return { code, message: e.message || code, retryable: classifyCallError(error) === 'retryable' };
+}
+
+/**
+ * An Error, also one made in another realm (Node's own errors under a test
+ * runner's sandbox fail `instanceof Error`).
+ */
+function isError(value: unknown): value is SdkError {
+  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string');
 }
 
 /** `ECONNREFUSED` and the like, also from inside an AggregateError (IPv4 and IPv6 both refused). */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -22,6 +22,13 @@ function ndjson(...events: unknown[]): string {
 }
 
 let dir: string;
+
+/** A working directory without `.local/endpoints.json`: the local run was never started there. */
+function noLocalRun(): string {
+  const empty = localDir();
+  rmSync(join(empty, '.local'), { recursive: true });
+  return empty;
+}
 
 beforeEach(() => {
   sns.reset();
@@ -130,10 +137,109 @@ describe('publish', () => {
     expect(run.stderr).toMatch(/event-pipeline publish: the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\)/);
   });
 
-  test('a missing file is a usage error', async () => {
-    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: dir });
+  test.each([
+    ['a local run', () => dir],
+    ['no local run (no endpoints file): the file is checked before the target', noLocalRun],
+  ])('a missing file is a usage error, with %s', async (_, cwd) => {
+    const run = await cli(['publish', 'nope.ndjson', '--local'], { cwd: cwd() });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('event-pipeline publish: nope.ndjson: no such file\n');
+  });
+
+  test('--dry-run --local needs no local run: it reads no endpoints file and calls nothing', async () => {
+    const empty = noLocalRun();
+    writeFileSync(join(empty, 'events.ndjson'), ndjson(cloudEvent()));
+
+    const run = await cli(['publish', 'events.ndjson', '--dry-run', '--local'], { cwd: empty });
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('Dry run: 1 of 1 event valid; nothing was published.\n');
+  });
+
+  test('refuses, before sending, two lines with one id and different content, naming both lines; exact copies are harmless', async () => {
+    // GIVEN lines 3 and 4 share id "dup"; line 5 repeats line 1 exactly
+    writeFileSync(
+      join(dir, 'events.ndjson'),
+      ndjson(
+        cloudEvent({ id: 'evt-1' }),
+        cloudEvent({ id: 'evt-2', subject: 'order-2' }),
+        cloudEvent({ id: 'dup', subject: 'order-3', sequence: 3 }),
+        cloudEvent({ id: 'dup', subject: 'order-3', sequence: 4 }),
+        cloudEvent({ id: 'evt-1' }),
+      ),
+    );
+
+    // WHEN
+    const dry = await cli(['publish', 'events.ndjson', '--dry-run'], { cwd: dir });
+    const run = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1'], { cwd: dir });
+
+    // THEN neither is sent, and the summary names both lines
+    const sent = sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+    expect(sent.map((e) => (JSON.parse(e.Message!) as { id: string }).id)).toEqual(['evt-1', 'evt-2', 'evt-1']);
+    expect(run.code).toBe(1);
+    const refusal = [
+      'Not published: 2 (2 invalid id):',
+      '  line 3: id: "dup" is also the id of line 4, with different content: refused, with the other line (give each event its own id, or drop the copies)',
+      '  line 4: id: "dup" is also the id of line 3, with different content: refused, with the other line (give each event its own id, or drop the copies)',
+    ].join('\n');
+    expect(run.stdout).toContain(refusal);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain(refusal);
+  });
+
+  test('Ctrl-C stops at the next batch, waits for the call in flight, says what went and what did not, and exits 130', async () => {
+    // GIVEN Ctrl-C while the second of five calls is in flight
+    const controller = new AbortController();
+    let calls = 0;
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      if (++calls === 2) controller.abort();
+      return answer(input);
+    });
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(...Array.from({ length: 50 }, (_, i) => cloudEvent({ id: `evt-${i}` }))));
+
+    // WHEN
+    const run = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1'], { cwd: dir, signal: controller.signal });
+    const json = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1', '--json'], { cwd: dir, signal: controller.signal });
+
+    // THEN
+    expect(run.code).toBe(130);
+    expect(calls).toBe(2);
+    expect(run.stdout).toMatch(/^Published 20 of 50 events /);
+    expect(run.stdout).toContain('Not published: 30 (30 Interrupted):\n  line 21 (evt-20): not sent (Interrupted): the publish was interrupted before its batch was sent\n');
+    expect(run.stdout).toContain(
+      'Interrupted: 20 published, 30 not sent, 0 unknown. To resume, publish again the lines not sent and unknown: 21-50.\n',
+    );
+    // an aborted signal from the start sends nothing
+    expect(json.code).toBe(130);
+    expect(JSON.parse(json.stdout)).toMatchObject({ interrupted: true, published: 0, notSent: 50, publishBatchCalls: 0 });
+  });
+
+  test('says which events may have been published when the connection is lost, and that they are safe to publish again', async () => {
+    // GIVEN the first call is cut off after sending, then the local run is gone
+    sns
+      .on(PublishBatchCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+    writeFileSync(join(dir, 'events.ndjson'), ndjson(...Array.from({ length: 12 }, (_, i) => cloudEvent({ id: `evt-${i}` }))));
+
+    // WHEN
+    const run = await cli(['publish', 'events.ndjson', '--local', '--concurrency', '1', '--json'], { cwd: dir });
+
+    // THEN
+    expect(run.code).toBe(3);
+    const summary = JSON.parse(run.stdout) as PublishSummary;
+    expect(summary).toMatchObject({ published: 0, failed: 0, unknown: 10, notSent: 2 });
+    expect(summary.problems[0]).toEqual({
+      line: 1,
+      id: 'evt-0',
+      status: 'unknown',
+      code: 'ECONNREFUSED',
+      attempts: 2,
+      retryable: true,
+      message: 'connect ECONNREFUSED 127.0.0.1:4566',
+    });
+    expect(summary.problems[11]).toMatchObject({ line: 12, status: 'not-sent', code: 'NotSent', retryable: true });
   });
 });

@@ -201,11 +201,75 @@ describe('redrive on the local run (receive, send, delete)', () => {
     });
   });
 
+  test('one pass moves each message that was in the DLQ once, although the consumer dead-letters it again at once, and says so', async () => {
+    // GIVEN a FIFO DLQ with 9 malformed messages, and a consumer that sends each copy straight back to it (4 times at most)
+    const dlq = new FakeDeadLetterQueue(9, { fifo: true, returns: 4 });
+    dlq.install(STATE_DLQ, STATE_QUEUE);
+
+    // WHEN
+    const run = await cli(['redrive', '--queue', 'state-projector', '--local'], { cwd: dir });
+
+    // THEN 9 moved once each, and the consumer's 9 copies are in the DLQ
+    expect(dlq.sent).toHaveLength(9);
+    expect(new Set(dlq.sent).size).toBe(9);
+    expect(run.stdout).toBe('Moved 9 messages from the state-projector DLQ to its queue.\n9 messages left in the DLQ.\n');
+    expect(run.stderr).toMatch(/redriven 9\/9/);
+    expect(run.stderr).not.toMatch(/redriven (1\d|[2-9]\d)\//);
+    expect(dlq.visible()).toBe(9);
+  });
+
+  test('recognises the copies the consumer dead-letters again by their source message id even when the DLQ counted 0 at the start', async () => {
+    // GIVEN a FIFO DLQ whose approximate count lags (0), holding 9 messages that the consumer sends straight back
+    const dlq = new FakeDeadLetterQueue(9, { fifo: true, returns: 4 });
+    dlq.install(STATE_DLQ, STATE_QUEUE, { reportedCount: 0 });
+
+    // WHEN
+    const run = await cli(['redrive', '--queue', 'state-projector', '--local', '--json'], { cwd: dir });
+
+    // THEN each moved once; the copies were held during the pass and are visible again
+    expect(dlq.sent).toHaveLength(9);
+    expect(new Set(dlq.sent).size).toBe(9);
+    expect(JSON.parse(run.stdout)).toMatchObject({ moved: 9, atStart: 0, arrived: { count: 9, returned: 9 } });
+    expect((JSON.parse(run.stdout) as RedriveReport).notes).toEqual([
+      '9 messages reached the DLQ after the redrive began (9 of them sent back by this redrive and dead-lettered again by the consumer): left for the next redrive.',
+    ]);
+    expect(dlq.visible()).toBe(9);
+  });
+
+  test('on a standard DLQ, a message sent to it after the redrive began is left for the next one', async () => {
+    // GIVEN 10 messages at the start, and an 11th that another consumer dead-letters during the pass
+    const dlq = new FakeDeadLetterQueue(10, { fifo: false, returns: 1 });
+    dlq.install(EVENT_LOG_DLQ, LOCAL_VARIABLES.EVENT_LOG_QUEUE_URL, { newcomerAfterSend: 1, reportedCount: 0 });
+
+    // WHEN
+    const run = await cli(['redrive', '--queue', 'event-log', '--local', '--json'], { cwd: dir });
+
+    // THEN
+    const report = JSON.parse(run.stdout) as RedriveReport;
+    expect(report).toMatchObject({ moved: 10, atStart: 0, arrived: { count: 11, returned: 10 } });
+    expect(dlq.sent).toHaveLength(10);
+    expect(dlq.sent).not.toContain('newcomer');
+  });
+
+  test('moves no more messages than the DLQ held at the start, even when a receive finds more', async () => {
+    // GIVEN the DLQ counted 2 (approximately), and 3 old messages can be received
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2' } });
+    sqs
+      .on(ReceiveMessageCommand, { QueueUrl: EVENT_LOG_DLQ })
+      .resolvesOnce({ Messages: [sqsMessage('m-1', cloudEvent()), sqsMessage('m-2', cloudEvent()), sqsMessage('m-3', cloudEvent())] })
+      .resolves({});
+
+    const run = await cli(['redrive', '--queue', 'event-log', '--local', '--json'], { cwd: dir });
+
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries).toHaveLength(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ moved: 2, atStart: 2 });
+  });
+
   test('--queue is required', async () => {
     const run = await cli(['redrive', '--local'], { cwd: dir });
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('event-pipeline redrive: redrive: --queue NAME is required (e.g. --queue event-log)\n');
+    expect(run.stderr).toBe('event-pipeline redrive: --queue NAME is required (e.g. --queue event-log)\n');
   });
 });
 
@@ -273,3 +337,81 @@ describe('redriveDeduplicationId', () => {
     expect(redriveDeduplicationId(id)).toBe(id.replace(/1$/, '2'));
   });
 });
+
+/**
+ * A dead-letter queue and its consumer, in memory: receive hides messages (and, on FIFO, the rest of their
+ * group), delete removes them, visibility 0 shows them again; each copy sent to the queue comes back to
+ * the DLQ at once, as a handler does with a malformed event, with failure.sourceMessageId, up to `returns`
+ * times per original.
+ */
+class FakeDeadLetterQueue {
+  private readonly messages: { id: string; group: string; body: string; hidden: boolean; origin: string; sent: number; source?: string }[] = [];
+  /** The origin of each message sent to the queue, in order. */
+  public readonly sent: string[] = [];
+  private next = 0;
+
+  public constructor(
+    count: number,
+    private readonly options: { fifo: boolean; returns: number },
+  ) {
+    for (let i = 0; i < count; i++) this.add(`old-${i}`, `group-${i % 3}`, Date.UTC(2025, 2, 1));
+  }
+
+  private add(origin: string, group: string, sent: number, source?: string): void {
+    this.messages.push({ id: `dlq-${this.next++}`, group, body: `{broken ${origin}`, hidden: false, origin, sent, ...(source ? { source } : {}) });
+  }
+
+  public visible(): number {
+    return this.messages.filter((m) => !m.hidden).length;
+  }
+
+  public install(dlqUrl: string, queueUrl: string, extra: { newcomerAfterSend?: number; reportedCount?: number } = {}): void {
+    let sends = 0;
+    sqs.on(GetQueueAttributesCommand, { QueueUrl: dlqUrl }).callsFake(() => ({
+      Attributes: {
+        ApproximateNumberOfMessages: String(extra.reportedCount ?? this.visible()),
+        ApproximateNumberOfMessagesNotVisible: String(extra.reportedCount ?? this.messages.length - this.visible()),
+      },
+    }));
+    sqs.on(ReceiveMessageCommand, { QueueUrl: dlqUrl }).callsFake(({ MaxNumberOfMessages = 1 }: { MaxNumberOfMessages?: number }) => {
+      const busy = new Set(this.messages.filter((m) => m.hidden).map((m) => m.group));
+      const out = [];
+      for (const m of this.messages) {
+        if (out.length >= MaxNumberOfMessages) break;
+        if (m.hidden || (this.options.fifo && busy.has(m.group))) continue;
+        m.hidden = true;
+        out.push(m);
+      }
+      return {
+        Messages: out.map((m) => ({
+          ...sqsMessage(m.id, m.body, { SentTimestamp: String(m.sent), ...(this.options.fifo ? { MessageGroupId: m.group, MessageDeduplicationId: m.id } : {}) }),
+          ...(m.source ? { MessageAttributes: { 'failure.sourceMessageId': { DataType: 'String', StringValue: m.source } } } : {}),
+        })),
+      };
+    });
+    sqs.on(SendMessageBatchCommand, { QueueUrl: queueUrl }).callsFake(({ Entries = [] }: SendMessageBatchCommandInput) => {
+      const Successful = Entries.map((entry) => {
+        const original = this.messages.find((m) => m.hidden && m.body === entry.MessageBody)!;
+        this.sent.push(original.origin);
+        const queueId = `q-${this.next++}`;
+        if (this.sent.filter((o) => o === original.origin).length <= this.options.returns) {
+          this.add(original.origin, entry.MessageGroupId ?? 'none', Date.now(), queueId);
+        }
+        return { Id: entry.Id, MessageId: queueId, MD5OfMessageBody: '' };
+      });
+      if (++sends === extra.newcomerAfterSend) this.add('newcomer', 'group-x', Date.now());
+      return { Successful };
+    });
+    sqs.on(DeleteMessageBatchCommand, { QueueUrl: dlqUrl }).callsFake(({ Entries = [] }: { Entries?: { Id: string; ReceiptHandle: string }[] }) => {
+      for (const e of Entries) this.messages.splice(this.messages.findIndex((m) => `rh-${m.id}` === e.ReceiptHandle), 1);
+      return { Successful: Entries.map((e) => ({ Id: e.Id })) };
+    });
+    sqs.on(ChangeMessageVisibilityBatchCommand, { QueueUrl: dlqUrl }).callsFake(({ Entries = [] }: { Entries?: { ReceiptHandle: string }[] }) => {
+      for (const e of Entries) {
+        const m = this.messages.find((x) => `rh-${x.id}` === e.ReceiptHandle);
+        if (m) m.hidden = false;
+      }
+      return {};
+    });
+  }
+}

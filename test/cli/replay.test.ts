@@ -100,4 +100,23 @@ describe('replay', () => {
   test('each run has its own id, to the millisecond', () => {
     expect(replayRunId(new Date('2025-03-01T12:00:00.123Z'))).toBe('20250301T120000123Z');
   });
+
+  test('Ctrl-C stops the replay at the next batch, says how far it got, and exits 130', async () => {
+    // GIVEN Ctrl-C during the first of two PublishBatch calls
+    const controller = new AbortController();
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      controller.abort();
+      return { Successful: (input.PublishBatchRequestEntries ?? []).map((e) => ({ Id: e.Id, MessageId: 'm' })) };
+    });
+
+    // WHEN
+    const run = await cli(['replay', '--subject', 'order-1', '--local'], { cwd: dir, signal: controller.signal });
+
+    // THEN
+    expect(run.code).toBe(130);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+    expect(run.stdout).toContain('Replayed 10 of 13 events of order-1 (sequence 1 to 13)');
+    expect(run.stdout).toContain('  not sent evt-11: Interrupted: the publish was interrupted before its batch was sent\n');
+    expect(run.stdout).toContain('Interrupted: 10 of 13 events replayed; run the replay again to finish (it sends all of them again).\n');
+  });
 });

@@ -99,7 +99,20 @@ describe('resources', () => {
 
     // THEN
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\): is `npm start -- --keep` still running\?/);
+    expect(run.stderr).toBe(
+      'event-pipeline status: the local run does not answer at http://127.0.0.1:4566 (ECONNREFUSED): it is not running. ' +
+        'Start it in another terminal with `npm start -- --keep` (or point --endpoints at the endpoints file of one that runs)\n',
+    );
+  });
+
+  test('redrive --local with the local run stopped says so, not that AWS cannot be reached', async () => {
+    sqs.on(GetQueueAttributesCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }));
+
+    const run = await cli(['redrive', '--queue', 'event-log', '--local'], { cwd: localDir() });
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^event-pipeline redrive: the local run does not answer at http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\): it is not running\. Start it in another terminal with `npm start -- --keep`/);
+    expect(run.stderr).not.toMatch(/AWS|--region/);
   });
 
   test('an unknown queue is a usage error naming the known ones', async () => {
@@ -113,14 +126,29 @@ describe('resources', () => {
     [['status'], /say which pipeline: --stack NAME for a deployed stack, or --local/],
     [['status', '--stack', 'A', '--local'], /give --stack or --local, not both/],
     [['status', '--local', '--bogus'], /Unknown option '--bogus'/],
-    [['publish', '--local'], /publish: missing argument/],
-    [['status', '--local', 'extra'], /status: unexpected argument "extra"/],
+    [['publish', '--local'], /^event-pipeline publish: missing argument FILE\|-\nUsage: event-pipeline publish FILE\|- /],
+    [['status', '--local', 'extra'], /^event-pipeline status: unexpected argument "extra"\n/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['help', 'bogus'], /^event-pipeline: unknown command "bogus"\n/],
+    [['help', 'dlq', 'bogus'], /^event-pipeline: dlq: say which: dlq inspect\n/],
+    [['help', 'dlq'], /^event-pipeline: dlq: say which: dlq inspect\n/],
+    [['redrive', '--queue', 'event-log', '--local', '--rate', '10'], /^event-pipeline redrive: --rate applies to an SQS move task only, and the local run has no move tasks: redrive copies there \(receive, send, delete\)\n$/],
+    [['redrive', '--queue', 'event-log', '--local', '--no-wait'], /^event-pipeline redrive: --no-wait applies to an SQS move task only, and the local run has no move tasks/],
+    [['redrive', '--queue', 'event-log', '--stack', 'S', '--copy', '--rate', '5', '--no-wait'], /^event-pipeline redrive: --rate and --no-wait apply to an SQS move task only, and --copy copies \(receive, send, delete\) instead of starting one\n$/],
+    [['redrive', '--local'], /^event-pipeline redrive: --queue NAME is required \(e\.g\. --queue event-log\)\n$/],
+    [['replay', '--local'], /^event-pipeline replay: --subject S is required\n$/],
   ])('%j is a usage error (exit code 2)', async (argv, message) => {
     const run = await cli(argv, { cwd: localDir() });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  test.each([['help', 'publish'], ['help', 'dlq', 'inspect'], ['help']])('%j prints the help and exits 0', async (...argv) => {
+    const run = await cli(argv);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(argv.length > 1 ? new RegExp(`^Usage: event-pipeline ${argv.slice(1).join(' ')}`) : /^Usage: event-pipeline <command>/);
   });
 
   test.each([['publish'], ['status'], ['dlq', 'inspect'], ['redrive'], ['replay']])('%s --help prints the usage and exits 0', async (...command) => {

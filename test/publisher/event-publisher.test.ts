@@ -2,11 +2,13 @@ import { PublishBatchCommand, type PublishBatchCommandInput, type PublishBatchRe
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   type CloudEventInput,
+  DuplicateIdError,
   EventPublisher,
   type EventPublisherOptions,
   EventTooLargeError,
-  type FailedResult,
+  type NotPublishedResult,
   InvalidEventError,
+  type InvalidResult,
   type PublishedResult,
 } from '../../publisher';
 import { VALID_EVENT } from '../helpers/cloud-event';
@@ -154,11 +156,11 @@ describe('EventPublisher', () => {
     expect(sentIds()).toEqual([input.slice(0, 10).map((e) => e.id), ['evt-0'], ['evt-0'], ['evt-11']]);
     expect(report.results[0]).toMatchObject({ status: 'failed', attempts: 3, failure: { code: 'Throttling', retryable: true } });
     expect(report.results[10]).toMatchObject({
-      status: 'failed',
+      status: 'not-sent',
       attempts: 0,
-      failure: { code: 'Skipped', message: 'not sent: event evt-0 of subject order-a failed before it' },
+      failure: { code: 'Skipped', message: 'event evt-0 of subject order-a was not published before it', retryable: true },
     });
-    expect(report).toMatchObject({ published: 10, failed: 2, invalid: 0 });
+    expect(report).toMatchObject({ published: 10, failed: 1, notSent: 1, invalid: 0 });
   });
 
   test('flags an event that a later event of its subject overtook in a partial failure', async () => {
@@ -205,13 +207,133 @@ describe('EventPublisher', () => {
 
     // THEN one call only; nothing is dropped silently
     expect(report.calls).toBe(1);
-    expect(report).toMatchObject({ published: 0, failed: 25 });
-    expect(report.results[0]).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'NotFoundException' } });
-    expect((report.results[24] as FailedResult).failure).toMatchObject({
-      code: 'NotSent',
-      message: 'not sent: publishing stopped after NotFoundException: Topic does not exist',
+    expect(report).toMatchObject({ published: 0, failed: 10, notSent: 15, unknown: 0 });
+    expect(report.results[0]).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'NotFoundException', retryable: false } });
+    expect(report.results[24]).toMatchObject({
+      status: 'not-sent',
+      attempts: 0,
+      failure: { code: 'NotSent', message: 'publishing stopped after NotFoundException: Topic does not exist', retryable: true },
     });
     expect(report.results.every((r) => r !== undefined)).toBe(true);
+  });
+
+  test('a call whose connection was reset may have published its events: unknown, retryable; the events never sent are not-sent, retryable', async () => {
+    // GIVEN the first call's connection is reset after sending, then nothing listens any more
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+    sns.on(PublishBatchCommand).rejectsOnce(reset).rejects(refused);
+
+    // WHEN
+    const report = await publisher({ concurrency: 1 }).publish(events(25));
+
+    // THEN the first batch is unknown (it may be stored), the rest was never sent; every one may be retried
+    expect(sentIds()).toEqual([events(10).map((e) => e.id), events(10).map((e) => e.id)]);
+    expect(report).toMatchObject({ published: 0, failed: 0, unknown: 10, notSent: 15 });
+    expect(report.results[0]).toMatchObject({ status: 'unknown', attempts: 2, failure: { code: 'ECONNREFUSED', retryable: true } });
+    expect(report.results[10]).toMatchObject({ status: 'not-sent', attempts: 0, failure: { code: 'NotSent', retryable: true } });
+    expect(report.stoppedBy).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  test('a connection refused at once is not-sent; after the SDK retried (a reset first, perhaps) it is unknown', async () => {
+    const refused = (attempts: number) =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED', $metadata: { attempts } });
+
+    sns.on(PublishBatchCommand).rejects(refused(1));
+    const once = await publisher({ concurrency: 1 }).publish(events(1));
+    sns.on(PublishBatchCommand).rejects(refused(3));
+    const retried = await publisher({ concurrency: 1 }).publish(events(1));
+
+    expect(once.results[0]).toMatchObject({ status: 'not-sent', attempts: 1, failure: { code: 'ECONNREFUSED', retryable: true } });
+    expect(retried.results[0]).toMatchObject({ status: 'unknown', attempts: 1, failure: { code: 'ECONNREFUSED', retryable: true } });
+  });
+
+  test('a server error answer and an entry without a result are unknown; an entry SNS refused is failed, retryable per its code', async () => {
+    // GIVEN
+    sns
+      .on(PublishBatchCommand)
+      .resolves({
+        Successful: [],
+        Failed: [{ Id: '1', Code: 'InvalidParameter', Message: 'bad attribute', SenderFault: true }],
+      });
+    const serverError = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+
+    // WHEN entry 0 gets no result twice; then a call that gets a 500 twice
+    const partial = await publisher({ maxAttempts: 2 }).publish([event({ id: 'a', sequence: 1 }), event({ id: 'b', subject: 'other' })]);
+    sns.on(PublishBatchCommand).rejects(serverError);
+    const failedCall = await publisher({ maxAttempts: 2 }).publish([event({ id: 'c' })]);
+
+    // THEN
+    expect(partial.results[0]).toMatchObject({ status: 'unknown', attempts: 2, failure: { code: 'NoResult', retryable: true } });
+    expect(partial.results[1]).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'InvalidParameter', retryable: false } });
+    expect(failedCall.results[0]).toMatchObject({ status: 'unknown', attempts: 2, failure: { code: 'InternalError', retryable: true } });
+  });
+
+  test('an abort stops at the next batch: the call in flight is awaited, nothing more is sent, the rest is not-sent Interrupted', async () => {
+    // GIVEN the publish is aborted while the second call is in flight
+    const controller = new AbortController();
+    let n = 0;
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      if (++n === 2) controller.abort();
+      return allSucceed(input);
+    });
+
+    // WHEN
+    const report = await publisher({ concurrency: 1 }).publish(events(50), { signal: controller.signal });
+
+    // THEN
+    expect(report.calls).toBe(2);
+    expect(report).toMatchObject({ interrupted: true, published: 20, notSent: 30, failed: 0, unknown: 0 });
+    expect(report.results[19]).toMatchObject({ status: 'published' });
+    expect(report.results[20]).toMatchObject({
+      status: 'not-sent',
+      attempts: 0,
+      failure: { code: 'Interrupted', message: 'the publish was interrupted before its batch was sent', retryable: true },
+    });
+  });
+
+  test('an abort during a retry wait ends the wait and retries nothing', async () => {
+    // GIVEN a throttled entry, and a sleep that never ends unless aborted
+    const controller = new AbortController();
+    sns.on(PublishBatchCommand).resolves({ Failed: [{ Id: '0', Code: 'Throttling', Message: 'slow down', SenderFault: true }] });
+    const sleep = (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+
+    // WHEN
+    const publishing = publisher({ sleep }).publish([event({ id: 'evt-0' })], { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const report = await publishing;
+
+    // THEN
+    expect(report.calls).toBe(1);
+    expect(report.results[0]).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'Throttling', retryable: true } });
+    expect((report.results[0] as NotPublishedResult).failure.message).toBe('slow down (not retried: the publish was interrupted)');
+  });
+
+  test('refuses, before any call, every event whose id another event of the input has with different content', async () => {
+    // GIVEN events 3 and 4 share id "dup" with different content; events 1 and 5 are exact copies
+    const input = [
+      event({ id: 'same', subject: 'a' }),
+      event({ id: 'evt-1', subject: 'b' }),
+      event({ id: 'dup', subject: 'c', sequence: 3 }),
+      event({ id: 'dup', subject: 'c', sequence: 4 }),
+      event({ subject: 'a', id: 'same' }),
+    ];
+
+    // WHEN
+    const report = await publisher({ concurrency: 1 }).publish(input);
+
+    // THEN
+    expect(sentIds()).toEqual([['same', 'evt-1', 'same']]);
+    expect(report).toMatchObject({ published: 3, invalid: 2 });
+    const [third, fourth] = [report.results[2], report.results[3]] as InvalidResult[];
+    expect(third).toMatchObject({ status: 'invalid', index: 2, id: 'dup' });
+    expect(third.error).toBeInstanceOf(DuplicateIdError);
+    expect(third.error.message).toBe(
+      'id: "dup" is also the id of the event at index 3, with different content: one id must be one event (give each its own id, or drop the copies)',
+    );
+    expect((fourth.error as DuplicateIdError).indexes).toEqual([2, 3]);
+    expect(fourth.error.message).toMatch(/^id: "dup" is also the id of the event at index 2, /);
   });
 
   test('rejects an invalid event with an error naming the field, and still publishes the rest', async () => {
@@ -231,6 +353,23 @@ describe('EventPublisher', () => {
       'sequence: must be a whole number >= 0 or a string of digits (got "third")',
     );
     expect(report.results[2]).toMatchObject({ status: 'invalid', error: { field: 'subject', reason: 'required' } });
+  });
+
+  test('a sequence over 2^53-1 is refused naming that limit, as a number or as a string of digits', async () => {
+    const report = await publisher().publish([
+      event({ id: 'a', sequence: 2 ** 53 }),
+      event({ id: 'b', sequence: '9007199254740993' }),
+      event({ id: 'c', sequence: Number.MAX_SAFE_INTEGER }),
+      event({ id: 'd', sequence: -1 }),
+    ]);
+
+    const reasons = report.results.map((r) => (r.status === 'invalid' ? r.error.message : r.status));
+    expect(reasons).toEqual([
+      'sequence: must be at most 2^53-1 (9007199254740991), the largest whole number compared exactly (got 9007199254740992)',
+      'sequence: must be at most 2^53-1 (9007199254740991), the largest whole number compared exactly (got "9007199254740993")',
+      'published',
+      'sequence: must be a whole number >= 0 or a string of digits (got -1)',
+    ]);
   });
 
   test('makes no call when every event is invalid', async () => {
