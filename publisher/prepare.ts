@@ -106,12 +106,6 @@ export function prepareEvent(input: unknown, index: number, options: PrepareOpti
     parsed = parseEvent(body);
   } catch (error) {
     if (error instanceof MalformedEventError) {
-      if (error.field === 'sequence' && isTooLargeSequence(event.sequence)) {
-        throw new InvalidEventError(
-          'sequence',
-          `must be at most 2^53-1 (${Number.MAX_SAFE_INTEGER}), the largest whole number compared exactly (got ${JSON.stringify(event.sequence)})`,
-        );
-      }
       throw new InvalidEventError(error.field, error.message.slice(error.field.length + 2));
     }
     throw error;
@@ -127,12 +121,6 @@ export function prepareEvent(input: unknown, index: number, options: PrepareOpti
     deduplicationId: snsId(options.deduplicationId(parsed)),
     filled,
   };
-}
-
-/** A whole number >= 0, or a string of digits, over Number.MAX_SAFE_INTEGER. */
-function isTooLargeSequence(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER;
-  return typeof value === 'string' && /^\d+$/.test(value) && BigInt(value) > BigInt(Number.MAX_SAFE_INTEGER);
 }
 
 /** Bytes SNS counts for a message: its body, and each attribute's name, data type and value. */
