@@ -90,6 +90,7 @@ export class AwsServices {
           headers: {
             ...headers,
             'content-length': Buffer.byteLength(body),
+            'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''),
             authorization: `AWS4-HMAC-SHA256 Credential=local/20250101/${this.region}/${service}/aws4_request, SignedHeaders=host, Signature=local`,
           },
         },
