@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type LocalClients, createClients } from './clients';
 import { type LocalApis, type LocalRestApi, startRestApis } from './apigateway';
+import { type LocalClients, createClients } from './clients';
 import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
 import { type Emulators, startEmulators } from './emulators';
 import { type EventSourceRuntime, createHost, createSource, sourceTimings } from './event-sources';

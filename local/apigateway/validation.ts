@@ -31,7 +31,7 @@ export class ModelValidator {
       try {
         this.compiled.set(name, this.ajv.getSchema(modelUrl(apiId, name))!);
       } catch (e) {
-        throw new Error(`model ${name}: ${(e as Error).message}`);
+        throw new Error(`model ${name}: ${(e as Error).message}`, { cause: e });
       }
     }
   }
