@@ -135,7 +135,7 @@ export const DIFFERENCES: readonly Difference[] = [
     title: 'SNS behind the API is fauxqs',
     text:
       "query-string parameters of the integration request are moved into fauxqs' form body (fauxqs reads only the body); its XML " +
-      'answers are converted to JSON when the request asks for application/json; a FIFO Publish answers without SequenceNumber',
+      'answers are converted to JSON when the request asks for application/json; Publish and PublishBatch to a FIFO topic answer without SequenceNumber',
   },
   {
     title: 'Not emulated',

@@ -31,3 +31,12 @@ export async function startRestApis(
   }
   return { apis, stop };
 }
+
+/** What the run prints about its APIs: each stage's URL and each key's made-up (or given) value. */
+export function formatApis(apis: readonly LocalRestApi[]): string[] {
+  return apis.flatMap((api) => [
+    `REST API ${api.plan.name} (${api.logicalId}), IAM authorization not enforced:`,
+    ...api.stages.map((s) => `  stage ${s.name}: ${s.url}`),
+    ...api.apiKeys.map((k) => `  API key ${k.name} (${k.logicalId}${k.enabled ? '' : ', disabled'}): x-api-key: ${k.value}`),
+  ]);
+}

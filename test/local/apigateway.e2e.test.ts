@@ -114,6 +114,62 @@ function buildStack(stack: Stack): void {
   events.addResource('{id}').addMethod('GET', getItem(table.tableName), opts);
   api.root.addResource('broken').addResource('{id}').addMethod('GET', getItem('no-such-table'), opts);
 
+  // A batch: PublishBatch, with the JSON answer walked by the response template; IAM auth, not enforced locally.
+  const batchTemplate =
+    `Action=PublishBatch&TopicArn=$util.urlEncode("${topic.topicArn}")` +
+    "#foreach($e in $input.path('$'))#set($i = $foreach.count)#set($j = $foreach.index)" +
+    '&PublishBatchRequestEntries.member.${i}.Id=$i' +
+    '&PublishBatchRequestEntries.member.${i}.Message=$util.urlEncode($input.json("$[${j}]"))' +
+    '&PublishBatchRequestEntries.member.${i}.MessageGroupId=$util.urlEncode($e.subject)' +
+    '&PublishBatchRequestEntries.member.${i}.MessageDeduplicationId=$util.urlEncode($e.id)#end';
+  api.root.addResource('batches').addMethod(
+    'POST',
+    new apigw.AwsIntegration({
+      service: 'sns',
+      action: 'PublishBatch',
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: role,
+        requestParameters: {
+          'integration.request.header.Content-Type': "'application/x-www-form-urlencoded'",
+          'integration.request.header.Accept': "'application/json'",
+        },
+        requestTemplates: { 'application/json': batchTemplate },
+        integrationResponses: [
+          {
+            statusCode: '202',
+            responseTemplates: {
+              'application/json':
+                "#set($r = $input.path('$.PublishBatchResponse.PublishBatchResult'))" +
+                '{"accepted":$r.Successful.size(),"failed":$r.Failed.size(),"ids":[#foreach($s in $r.Successful)"$s.Id"#if($foreach.hasNext),#end#end]}',
+            },
+          },
+        ],
+      },
+    }),
+    { authorizationType: apigw.AuthorizationType.IAM, methodResponses: [{ statusCode: '202' }] },
+  );
+  const mock = api.root.addResource('health');
+  mock.addMethod(
+    'GET',
+    new apigw.MockIntegration({
+      requestTemplates: { 'application/json': '{"statusCode": #if($input.params(\'fail\') == "yes")500#else 200#end}' },
+      integrationResponses: [
+        { statusCode: '200', responseTemplates: { 'application/json': '{"stage":"$context.stage","path":"$context.resourcePath"}' } },
+        { statusCode: '500', selectionPattern: '5\\d{2}', responseTemplates: { 'application/json': '{"message":"down"}' } },
+      ],
+    }),
+    { methodResponses: [{ statusCode: '200' }, { statusCode: '500' }] },
+  );
+  const limited = api.root.addResource('limited');
+  limited.addMethod('GET', new apigw.MockIntegration({ requestTemplates: { 'application/json': '{"statusCode": 200}' }, integrationResponses: [{ statusCode: '200' }] }), {
+    apiKeyRequired: true,
+    methodResponses: [{ statusCode: '200' }],
+  });
+  const onceADay = api.addUsagePlan('OnceADay', { quota: { limit: 1, period: apigw.Period.DAY } });
+  onceADay.addApiKey(api.addApiKey('Limited'));
+  onceADay.addApiStage({ stage: api.deploymentStage });
+
   const key = api.addApiKey('Partner');
   const plan = api.addUsagePlan('Plan', { throttle: { rateLimit: 1000, burstLimit: 1000 } });
   plan.addApiKey(key);
@@ -134,7 +190,7 @@ describe('the local API Gateway, on a REST API of the user\'s own', () => {
     pipeline = await LocalPipeline.start({ projectDir: PROJECT_DIR, cdkOut: join(dir, 'cdk.out'), synth: false, logDir: join(dir, 'logs') });
     const [api] = pipeline.apis;
     stageUrl = api.stages.find((s) => s.name === 'prod')!.url;
-    apiKey = api.apiKeys[0].value;
+    apiKey = api.apiKeys.find((k) => k.logicalId.startsWith('ApiPartner'))!.value;
   });
 
   afterAll(async () => {
@@ -217,6 +273,43 @@ describe('the local API Gateway, on a REST API of the user\'s own', () => {
     expect(broken.status).toBe(503);
     expect(broken.headers.get('retry-after')).toBe('1');
     expect(await broken.json()).toEqual({ message: 'unavailable' });
+  });
+
+  test('a batch goes to PublishBatch (IAM auth is not enforced) and the receipt walks the JSON answer', async () => {
+    const batch = [
+      { id: 'b-1', subject: 'parcel-9', type: 't' },
+      { id: 'b-2', subject: 'parcel-9', type: 't' },
+    ];
+    const res = await fetch(`${stageUrl}/batches`, { method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, failed: 0, ids: ['1', '2'] });
+    const { Messages = [] } = await pipeline.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: pipeline.plan.queues[0].url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(Messages.map((m) => [JSON.parse(m.Body!).id, m.Attributes?.MessageGroupId])).toEqual([
+      ['b-1', 'parcel-9'],
+      ['b-2', 'parcel-9'],
+    ]);
+  });
+
+  test('a MOCK integration takes its status from the rendered request template', async () => {
+    const up = await fetch(`${stageUrl}/health`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toEqual({ stage: 'prod', path: '/health' });
+    const down = await fetch(`${stageUrl}/health?fail=yes`);
+    expect(down.status).toBe(500);
+    expect(await down.json()).toEqual({ message: 'down' });
+  });
+
+  test('a usage plan quota of one request a day answers 429 Limit Exceeded to the second', async () => {
+    const limitedKey = pipeline.apis[0].apiKeys.find((k) => k.logicalId.startsWith('ApiLimited'))!.value;
+    const first = await fetch(`${stageUrl}/limited`, { headers: { 'x-api-key': limitedKey } });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${stageUrl}/limited`, { headers: { 'x-api-key': limitedKey } });
+    expect(second.status).toBe(429);
+    expect(await second.json()).toEqual({ message: 'Limit Exceeded' });
+    // The other plan's key is not the quota's.
+    expect((await fetch(`${stageUrl}/limited`, { headers: { 'x-api-key': apiKey } })).status).toBe(200);
   });
 
   test('counts the requests it answered by status code', () => {
