@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { formatApis } from './apigateway';
 import { type CliOptions, USAGE, UsageError, parseArgs } from './args';
 import { runDemo } from './demo-run';
 import { exportLines, exportedVariables } from './exports';
@@ -53,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     info(`Stack ${pipeline.plan.stackName} is up on the emulators in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     formatSkipped(pipeline.plan).forEach(info);
     formatTimings(pipeline.sources).forEach(info);
+    formatApis(pipeline.apis).forEach(info);
     const summary = await runDemo(pipeline, scenario, {
       drainTimeoutMs: options.drainTimeoutSeconds * 1000,
       progress: new Progress(process.stderr, !options.quiet),

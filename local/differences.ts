@@ -104,10 +104,46 @@ export const DIFFERENCES: readonly Difference[] = [
     text: 'a thread cannot apply NODE_OPTIONS: --enable-source-maps is honoured, other options are ignored',
   },
   {
+    title: 'The local API does not enforce IAM',
+    text:
+      'a method with AWS_IAM authorization is served without a signature check, and the integration calls the emulators unsigned ' +
+      '(the integration role is not assumed); $context.identity has only sourceIp, userAgent and, with a key, apiKey and apiKeyId. ' +
+      'Lambda authorizers and Cognito authorizers are refused, by method',
+  },
+  {
+    title: 'API keys are made up locally',
+    text:
+      "an ApiKey without a Value gets a random 40-character value at each run (LocalPipeline.apis[].apiKeys), checked from x-api-key " +
+      'against the usage plans of the stage; usage plan and stage throttles are token buckets in this process and quotas count per ' +
+      'UTC day, week or month (Quota.Offset is ignored); the account-level throttle is not applied',
+  },
+  {
+    title: 'Validation errors are worded by ajv',
+    text:
+      "$context.error.validationErrorString is built from ajv's draft-4 errors in the words of API Gateway's Java validator " +
+      '([object has missing required properties ([\\"id\\"])]...); the order of several errors, the wording of rare keywords and of ' +
+      'an unparsable body differ, and format keywords are not checked',
+  },
+  {
+    title: 'Mapping templates run on velocityjs',
+    text:
+      "$input, $util, $context and $stageVariables are API Gateway's; Java methods on values are JavaScript's plus length(), isEmpty(), " +
+      'equals(), contains(), containsKey(), matches(), replaceAll() and split(), whose regular expressions are JavaScript ones. ' +
+      'JSONPath takes $, .name, [\'name\'], [n], [*] and .length() only; numbers are re-serialized by JavaScript',
+  },
+  {
+    title: 'SNS behind the API is fauxqs',
+    text:
+      "query-string parameters of the integration request are moved into fauxqs' form body (fauxqs reads only the body); its XML " +
+      'answers are converted to JSON when the request asks for application/json; Publish and PublishBatch to a FIFO topic answer without SequenceNumber',
+  },
+  {
     title: 'Not emulated',
     text:
       'event filtering (FilterCriteria on a mapping), inline code and container images are refused; non-SQS event sources and ' +
-      'resources that do not matter locally are listed as skipped',
+      'resources that do not matter locally are listed as skipped. The local API serves REST APIs (v1) with AWS integrations to SNS ' +
+      'and DynamoDB and MOCK integrations; any other integration, an OpenAPI Body, binary content handling, custom domains, ' +
+      'caching, canaries and access logs are refused or not served',
   },
 ];
 

@@ -2,6 +2,7 @@
  * Local physical names, ARNs and URLs of a template's resources, and the scope that resolves
  * Ref / Fn::GetAtt against them.
  */
+import { createHash } from 'node:crypto';
 import { IntrinsicError, ResolveScope, evaluateCondition, resolveString } from './intrinsics';
 
 export interface CfnResource {
@@ -151,6 +152,21 @@ export function createScope(template: CfnTemplate, env: LocalEnvironment): Resol
         const subArn = `${topicArn}:${logicalId}`;
         return { name: subArn, ref: subArn, attributes: { Arn: subArn } };
       }
+      case 'AWS::ApiGateway::RestApi': {
+        const id = localApiId(env.stackName, logicalId);
+        const name = typeof props.Name === 'string' ? props.Name : logicalId;
+        return { name, ref: id, attributes: { RestApiId: id, RootResourceId: `${id}-root` } };
+      }
+      case 'AWS::ApiGateway::Stage':
+      case 'AWS::ApiGateway::Model': {
+        const prop = resource.Type === 'AWS::ApiGateway::Stage' ? 'StageName' : 'Name';
+        const name = props[prop] === undefined ? logicalId : resolveString(props[prop], scope, `Resources.${logicalId}.Properties.${prop}`);
+        return { name, ref: name, attributes: {} };
+      }
+      case 'AWS::ApiGateway::ApiKey': {
+        const id = localApiId(env.stackName, logicalId);
+        return { name: logicalId, ref: id, attributes: { APIKeyId: id } };
+      }
       default: {
         const service = resource.Type.split('::')[1]?.toLowerCase() ?? 'local';
         const placeholder = arn(service, `local/${logicalId}`);
@@ -164,6 +180,11 @@ export function createScope(template: CfnTemplate, env: LocalEnvironment): Resol
   }
 
   return scope;
+}
+
+/** An id shaped like API Gateway's (10 lowercase letters and digits), the same on every run. */
+export function localApiId(stackName: string, logicalId: string): string {
+  return createHash('sha256').update(`${stackName}/${logicalId}`).digest('hex').slice(0, 10);
 }
 
 export function isTrue(value: unknown): boolean {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type LocalApis, type LocalRestApi, startRestApis } from './apigateway';
 import { type LocalClients, createClients } from './clients';
 import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
 import { type Emulators, startEmulators } from './emulators';
@@ -85,7 +86,13 @@ export class LocalPipeline {
     public readonly sources: readonly EventSourceRuntime[],
     public readonly timeScale: number,
     public readonly synthesized: boolean,
+    private readonly localApis?: LocalApis,
   ) {}
+
+  /** The template's REST APIs, each served on 127.0.0.1: stage URLs and the API keys' values. */
+  get apis(): readonly LocalRestApi[] {
+    return this.localApis?.apis ?? [];
+  }
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
     const projectDir = resolve(options.projectDir);
@@ -106,6 +113,7 @@ export class LocalPipeline {
     const wire = new SqsWire(emulators.snsSqsEndpoint, region);
     const hosts = new Map<string, FunctionHost>();
     const sources: EventSourceRuntime[] = [];
+    let apis: LocalApis | undefined;
     try {
       const plan = planStack(stack.template, {
         stackName: stack.stackName,
@@ -144,8 +152,17 @@ export class LocalPipeline {
         sources.push(createSource(mapping, plan, hosts, wire, timeScale, laneCount));
       }
       sources.forEach((s) => s.poller.start());
-      return new LocalPipeline(stack, plan, emulators, clients, wire, logs, hosts, sources, timeScale, synth);
+      if (plan.apis.length > 0) {
+        apis = await startRestApis(plan.apis, {
+          endpoints: { sns: emulators.snsSqsEndpoint, dynamodb: emulators.dynamodbEndpoint },
+          region,
+          accountId: emulators.accountId,
+        });
+      }
+      return new LocalPipeline(stack, plan, emulators, clients, wire, logs, hosts, sources, timeScale, synth, apis);
     } catch (error) {
+      await apis?.stop();
+      await Promise.all(sources.map((s) => s.poller.stop()));
       await Promise.all([...hosts.values()].map((h) => h.stop()));
       clients.destroy();
       wire.destroy();
@@ -192,6 +209,7 @@ export class LocalPipeline {
   }
 
   async stop(): Promise<void> {
+    await this.localApis?.stop();
     await Promise.all(this.sources.map((s) => s.poller.stop()));
     await Promise.all([...this.hosts.values()].map((h) => h.stop()));
     this.clients.destroy();

@@ -22,6 +22,9 @@ const SKIPPED_TYPES: Readonly<Record<string, string>> = {
   'AWS::Lambda::LayerVersion': 'layers are not loaded; bundles carry their own code',
   'AWS::SSM::Parameter': 'no Parameter Store locally; functions that read it at run time will fail',
   'AWS::CloudFormation::WaitConditionHandle': 'CloudFormation bookkeeping',
+  'AWS::ApiGateway::Account': "API Gateway's CloudWatch logging role: no access logs locally",
+  'AWS::ApiGateway::DocumentationPart': 'API documentation is not served',
+  'AWS::ApiGateway::DocumentationVersion': 'API documentation is not served',
   'Custom::LogRetention': 'log retention does not apply to local logs',
 };
 

@@ -2,6 +2,7 @@
  * Maps a synthesized CloudFormation template to the resources the local run creates.
  * Pure: no I/O, no emulator calls.
  */
+import { API_GATEWAY_TYPES, type ApiResourceInput, type RestApiPlan, planRestApis } from './apigateway/plan';
 import { CfnResource, CfnTemplate, LocalEnvironment, createScope } from './identities';
 import { IntrinsicError, resolveString, resolveValue } from './intrinsics';
 import { mapEventSource, mapFunction, mapQueue, mapSubscription, mapTable, mapTopic } from './resource-mappers';
@@ -114,6 +115,8 @@ export interface StackPlan {
   readonly eventSources: EventSourcePlan[];
   readonly outputs: OutputPlan[];
   readonly skipped: SkippedResource[];
+  /** REST APIs (API Gateway v1) the local API serves. */
+  readonly apis: RestApiPlan[];
   /** Things the local run does differently from AWS, to print. */
   readonly notes: string[];
 }
@@ -132,8 +135,10 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
     eventSources: [],
     outputs: [],
     skipped: [],
+    apis: [],
     notes: [],
   };
+  const apiResources: ApiResourceInput[] = [];
   const problems: string[] = [];
   const deferred: [string, CfnResource][] = [];
 
@@ -162,6 +167,11 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
     } catch (e) {
       problems.push(describe(e, logicalId));
     }
+  }
+  try {
+    plan.apis.push(...planRestApis(apiResources));
+  } catch (e) {
+    problems.push(...(e as Error).message.split('\n'));
   }
   for (const [logicalId, output] of Object.entries(template.Outputs ?? {})) {
     try {
@@ -201,6 +211,10 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
         plan.eventSources.push(mapEventSource(logicalId, props, plan));
         return;
       default:
+        if (API_GATEWAY_TYPES.has(resource.Type)) {
+          apiResources.push({ logicalId, type: resource.Type, ref: id.ref, props });
+          return;
+        }
         throw new Error(`resource type ${resource.Type} is not supported by the local run`);
     }
   }
