@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EventTable } from './event-table';
+import { EventPipelineApiOptions, EventsApi } from './events-api';
 import { FanOutTopic } from './fan-out-topic';
 import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
@@ -104,6 +105,12 @@ export interface EventPipelineProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An HTTPS front door on API Gateway: `POST /events` to the topic,
+   * `GET /events/{id}` and `GET /subjects/…` from the tables. See {@link EventsApi}.
+   * @default - no API
+   */
+  readonly api?: EventPipelineApiOptions;
 }
 
 /**
@@ -125,6 +132,8 @@ export class EventPipeline extends Construct {
   public readonly eventLog: QueueConsumer;
   /** The FIFO queue consumer that writes the state table. */
   public readonly stateProjector: QueueConsumer;
+  /** The Events API, when the `api` prop is given. */
+  public readonly api?: EventsApi;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
     super(scope, id);
@@ -196,5 +205,14 @@ export class EventPipeline extends Construct {
       table: this.stateTable,
       tableActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     });
+    if (props.api) {
+      this.api = new EventsApi(this, 'Api', {
+        ...props.api,
+        topic: this.topic,
+        encryptionKey: this.encryptionKey,
+        eventsTable: this.eventsTable,
+        stateTable: this.stateTable,
+      });
+    }
   }
 }

@@ -1,6 +1,7 @@
 export * from './consumer-alarms';
 export * from './event-pipeline';
 export * from './event-table';
+export * from './events-api';
 export * from './fan-out-topic';
 export * from './handler-code';
 export * from './queue-consumer';
