@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { acknowledgeApi } from './acknowledgments';
 import { batchSchema, eventSchema } from './events-api-model';
 import * as T from './events-api-templates';
 import { PropsValidator } from './validation';
@@ -190,24 +191,24 @@ export class EventsApi extends Construct {
     const read = this.methodAuth(props.readAuthorization, props.readAuthorizer ?? props.authorizer);
 
     const events = api.root.addResource('events');
-    events.addMethod('POST', this.snsIntegration(), {
+    const post = events.addMethod('POST', this.snsIntegration(), {
       ...publish,
       requestValidator: validator,
       requestModels: { ...Object.fromEntries(EVENT_TYPES.map((t) => [t, eventModel])), [BATCH_TYPE]: batchModel },
       methodResponses: methodResponses(['202', '400', '413', '429', '500', '503']),
     });
-    events.addResource('{id}').addMethod('GET', this.readIntegration('GetItem', T.GET_EVENT_REQUEST_TEMPLATE, T.GET_EVENT_RESPONSE_TEMPLATE, T.GET_EVENT_ERROR_TEMPLATE), {
+    const getEvent = events.addResource('{id}').addMethod('GET', this.readIntegration('GetItem', T.GET_EVENT_REQUEST_TEMPLATE, T.GET_EVENT_RESPONSE_TEMPLATE, T.GET_EVENT_ERROR_TEMPLATE), {
       ...read,
       requestValidator: validator,
       methodResponses: methodResponses(['200', '400', '404', '429', '500', '503']),
     });
     const subject = api.root.addResource('subjects').addResource('{subject}');
-    subject.addMethod('GET', this.readIntegration('GetItem', T.GET_SUBJECT_REQUEST_TEMPLATE, T.GET_SUBJECT_RESPONSE_TEMPLATE, T.GET_SUBJECT_ERROR_TEMPLATE), {
+    const getSubject = subject.addMethod('GET', this.readIntegration('GetItem', T.GET_SUBJECT_REQUEST_TEMPLATE, T.GET_SUBJECT_RESPONSE_TEMPLATE, T.GET_SUBJECT_ERROR_TEMPLATE), {
       ...read,
       requestValidator: validator,
       methodResponses: methodResponses(['200', '400', '404', '429', '500', '503']),
     });
-    subject.addResource('events').addMethod(
+    const listEvents = subject.addResource('events').addMethod(
       'GET',
       this.readIntegration('Query', T.LIST_SUBJECT_EVENTS_REQUEST_TEMPLATE, T.LIST_SUBJECT_EVENTS_RESPONSE_TEMPLATE, T.LIST_SUBJECT_EVENTS_ERROR_TEMPLATE),
       {
@@ -217,6 +218,8 @@ export class EventsApi extends Construct {
         methodResponses: methodResponses(['200', '400', '429', '500', '503']),
       },
     );
+
+    const gets = [getEvent, getSubject, listEvents];
 
     this.apiKeys = {};
     for (const partner of props.partners ?? []) {
@@ -232,6 +235,13 @@ export class EventsApi extends Construct {
     }
     if (props.webAclArn !== undefined) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.stage.stageArn, webAclArn: props.webAclArn });
+    } else {
+      acknowledgeApi(this.stage, 'noWebAcl');
+    }
+    acknowledgeApi(this.stage, 'stage');
+    for (const [method, auth] of [[post, publish], ...gets.map((get) => [get, read] as const)] as const) {
+      acknowledgeApi(method, 'method');
+      if (auth.apiKeyRequired) acknowledgeApi(method, 'apiKeyMethod');
     }
   }
 

@@ -142,7 +142,7 @@ describe('GET routes (DynamoDB)', () => {
     ['2.5', '2.5', 0],
     ['a JSON fragment', '5, "Limit": 1000', 0],
   ])('limit %s gives Limit %s (0 is refused by DynamoDB: 400)', (_name, limit, expected) => {
-    const querystring = limit === undefined ? {} : { limit };
+    const querystring: Record<string, string> = limit === undefined ? {} : { limit };
     expect(json(requestTemplate('GET events'), { path: { subject: 's' }, querystring })).toEqual(query('s', '-1', expected as number));
   });
 });
