@@ -1,7 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventPipeline, EventPipelineProps } from './event-pipeline';
-import { EventsApiAuthorization } from './events-api';
+import { EventsApiAuthorization } from './events-api-props';
 
 /**
  * Deployment stages of the sample app: `sandbox` destroys the tables and the

@@ -2,6 +2,7 @@ export * from './consumer-alarms';
 export * from './event-pipeline';
 export * from './event-table';
 export * from './events-api';
+export * from './events-api-props';
 export * from './fan-out-topic';
 export * from './handler-code';
 export * from './queue-consumer';
