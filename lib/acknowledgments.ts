@@ -53,7 +53,47 @@ export const CONSUMER_ACKNOWLEDGMENTS = {
   ],
 } as const;
 
+/**
+ * cdk-nag findings that do not apply to the Events API, each with the reason.
+ * Listed in docs/security.md.
+ */
+export const API_ACKNOWLEDGMENTS = {
+  stage: [
+    {
+      id: 'AwsSolutions::AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account, one per account and region, shared by every API there), which a construct should not take over; every request is in the stage’s JSON access log, with its status, latency and error, and traced by X-Ray.',
+    },
+  ],
+  noWebAcl: [
+    {
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason:
+        'WAF is opt-in (webAclArn): a web ACL costs $5 a month plus $1 per rule and per million requests; without it, every request is still authenticated (SigV4, API key or your authorizer), validated against the model and throttled per stage and per partner key.',
+    },
+  ],
+  method: [
+    {
+      id: 'AwsSolutions::AwsSolutions-COG4',
+      reason:
+        'Callers are AWS principals signing with SigV4 (IAM) or partners with API keys; Cognito user pools are for end users, and a Cognito (or any) authorizer can be given with EventsApiAuthorization.AUTHORIZER.',
+    },
+  ],
+  apiKeyMethod: [
+    {
+      id: 'AwsSolutions::AwsSolutions-APIG4',
+      reason:
+        'This side was set to EventsApiAuthorization.API_KEY: partners that cannot sign with SigV4 send an API key, which API Gateway checks and meters against the partner’s usage plan (rate, burst, quota); choose IAM or AUTHORIZER where a shared secret is not enough.',
+    },
+  ],
+} as const;
+
 /** Records the acknowledgments of `kind` on `scope`. */
 export function acknowledge(scope: IConstruct, kind: keyof typeof CONSUMER_ACKNOWLEDGMENTS): void {
   Validations.of(scope).acknowledge(...CONSUMER_ACKNOWLEDGMENTS[kind]);
+}
+
+/** Records the Events API acknowledgments of `kind` on `scope`. */
+export function acknowledgeApi(scope: IConstruct, kind: keyof typeof API_ACKNOWLEDGMENTS): void {
+  Validations.of(scope).acknowledge(...API_ACKNOWLEDGMENTS[kind]);
 }

@@ -1,12 +1,16 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EventPipeline, EventPipelineProps } from './event-pipeline';
+import { EventsApiAuthorization } from './events-api-props';
 
 /**
  * Deployment stages of the sample app: `sandbox` destroys the tables and the
  * key with the stack, `prod` retains them.
  */
 export type Stage = 'sandbox' | 'prod';
+
+/** The sample app's one API partner. */
+const SAMPLE_PARTNER = 'vendor-acme';
 
 /** Props of {@link EventPipelineStack}: the stack's own props, a stage and the pipeline's props. */
 export interface EventPipelineStackProps extends StackProps {
@@ -26,7 +30,9 @@ export interface EventPipelineStackProps extends StackProps {
  * A stack holding one {@link EventPipeline}, with its endpoints as outputs:
  * `TopicArn`, `EventLogQueueUrl`, `EventLogDeadLetterQueueUrl`,
  * `StateProjectorQueueUrl`, `StateProjectorDeadLetterQueueUrl`,
- * `EventsTableName` and `StateTableName`. The sample app deploys it.
+ * `EventsTableName`, `StateTableName`, and `EventsApiUrl` with
+ * `EventsApiKeyId` (the sample partner `vendor-acme`'s API key). The sample
+ * app deploys it: partners publish with their API key, reads take SigV4.
  */
 export class EventPipelineStack extends Stack {
   /** The pipeline, with id `Pipeline`. */
@@ -40,6 +46,11 @@ export class EventPipelineStack extends Stack {
     }
     this.pipeline = new EventPipeline(this, 'Pipeline', {
       removalPolicy: stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      api: {
+        publishAuthorization: EventsApiAuthorization.API_KEY,
+        readAuthorization: EventsApiAuthorization.IAM,
+        partners: [{ name: SAMPLE_PARTNER, rateLimit: 50, burstLimit: 100, quota: 1_000_000 }],
+      },
       ...props.pipeline,
     });
 
@@ -52,6 +63,8 @@ export class EventPipelineStack extends Stack {
       StateProjectorDeadLetterQueueUrl: p.stateProjector.deadLetterQueue.queueUrl,
       EventsTableName: p.eventsTable.tableName,
       StateTableName: p.stateTable.tableName,
+      ...(p.api && { EventsApiUrl: p.api.url }),
+      ...(p.api?.apiKeys[SAMPLE_PARTNER] && { EventsApiKeyId: p.api.apiKeys[SAMPLE_PARTNER].keyId }),
     };
     for (const [id, value] of Object.entries(outputs)) new CfnOutput(this, id, { value });
   }

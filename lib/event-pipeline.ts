@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EventTable } from './event-table';
+import { EventsApi } from './events-api';
+import { EventPipelineApiOptions } from './events-api-props';
 import { FanOutTopic } from './fan-out-topic';
 import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
@@ -111,6 +113,12 @@ export interface EventPipelineProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An HTTPS front door on API Gateway: `POST /events` to the topic,
+   * `GET /events/{id}` and `GET /subjects/…` from the tables. See {@link EventsApi}.
+   * @default - no API
+   */
+  readonly api?: EventPipelineApiOptions;
 }
 
 /**
@@ -132,6 +140,8 @@ export class EventPipeline extends Construct {
   public readonly eventLog: QueueConsumer;
   /** The FIFO queue consumer that writes the state table. */
   public readonly stateProjector: QueueConsumer;
+  /** The Events API, when the `api` prop is given. */
+  public readonly api?: EventsApi;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
     super(scope, id);
@@ -208,5 +218,14 @@ export class EventPipeline extends Construct {
       table: this.stateTable,
       tableActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     });
+    if (props.api) {
+      this.api = new EventsApi(this, 'Api', {
+        ...props.api,
+        topic: this.topic,
+        encryptionKey: this.encryptionKey,
+        eventsTable: this.eventsTable,
+        stateTable: this.stateTable,
+      });
+    }
   }
 }

@@ -10,7 +10,7 @@ interface PluginReport {
   pluginName: string;
   conclusion: string;
   violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
-  suppressedViolations?: Array<{ ruleName: string; reason: string }>;
+  suppressedViolations?: Array<{ ruleName: string; reason: string; violatingConstructs?: Array<{ constructPath: string }> }>;
 }
 
 /**
@@ -79,6 +79,13 @@ test('the acknowledged rules are exactly the ones documented in docs/security.md
   const documented = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
   const listed = new Set([...documented.matchAll(/^\| `([A-Za-z0-9\-[\]:*]+)` \|/gm)].map((m) => m[1]));
   expect([...acknowledged].sort()).toEqual([...listed].sort());
+});
+
+test('the Events API acknowledges APIG4 only on its API-key method (POST /events), and COG4 on each method', () => {
+  const suppressed = reports.flatMap((r) => r.suppressedViolations ?? []);
+  const where = (rule: string) => suppressed.filter((s) => s.ruleName === rule).flatMap((s) => (s.violatingConstructs ?? []).map((c) => c.constructPath));
+  expect(where('AwsSolutions-APIG4')).toEqual(['Nagged/Pipeline/Api/Api/Default/events/POST/Resource']);
+  expect(where('AwsSolutions-COG4')).toHaveLength(4);
 });
 
 test('CloudFormation validation finds nothing (no circular dependency between key and topic)', () => {
