@@ -105,7 +105,8 @@ describe('npm start', () => {
     );
     // THEN the running functions store it
     let stored: unknown;
-    for (let i = 0; i < 100 && !stored; i++) {
+    // Polls until stored; the bound only keeps a broken run from hanging the suite (60 s, for a loaded machine).
+    for (let i = 0; i < 600 && !stored; i++) {
       stored = (await dynamodb.send(new GetCommand({ TableName: vars.EVENTS_TABLE_NAME, Key: { id: 'kept-1' } }))).Item;
       if (!stored) await new Promise((r) => setTimeout(r, 100));
     }
