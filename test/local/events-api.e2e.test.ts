@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { EventPipeline, EventsApiAuthorization } from '../../lib';
 import { EVENT_RULES } from '../../lib/events-api-model';
 import { LocalPipeline } from '../../local/pipeline';
@@ -72,9 +72,12 @@ function post(body: string, contentType = 'application/cloudevents+json', header
   return fetch(`${url}/events`, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
 }
 
+/** An answer's JSON body. */
+const json = (res: Response): Promise<any> => res.json();
+
 async function get(path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}${path}`);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await json(res) };
 }
 
 async function drained(): Promise<void> {
@@ -145,7 +148,7 @@ describe('POST /events, one event, with hostile values, and its receipt', () => 
     expect((await get(`/subjects/${encodeURIComponent(event.subject)}`)).status).toBe(404);
     // WHEN it is posted with the partner's key
     const res = await post(body);
-    receipt = { status: res.status, body: await res.json() };
+    receipt = { status: res.status, body: await json(res) };
     await drained();
   });
 
@@ -210,7 +213,7 @@ describe('POST /events, a batch', () => {
 
   beforeAll(async () => {
     const res = await post(JSON.stringify(events, null, 2), BATCH);
-    receipt = { status: res.status, body: await res.json() };
+    receipt = { status: res.status, body: await json(res) };
     await drained();
   });
 
@@ -236,7 +239,7 @@ describe('POST /events, a batch', () => {
   test('the same id twice in one batch: two receipts, one message delivered, stored once', async () => {
     const twice = { specversion: '1.0', id: 'evt-twice', source: 's', type: 't', subject: 'parcel-twice', sequence: 1 };
     const res = await post(JSON.stringify([twice, { ...twice, source: 'second' }]), BATCH);
-    const answer = await res.json();
+    const answer = await json(res);
     expect([res.status, answer.receipts.map((r: { index: number }) => r.index), answer.failed]).toEqual([202, [0, 1], []]);
     await drained();
     expect((await delivered(twice.id)).map((d: any) => d.body)).toEqual([JSON.stringify(twice)]);
@@ -247,7 +250,7 @@ describe('POST /events, a batch', () => {
     const small = { specversion: '1.0', id: 'evt-small', source: 's', type: 't', subject: 'parcel-big', sequence: 1 };
     const big = { ...small, id: 'evt-big', sequence: 2, data: 'x'.repeat(EVENT_RULES.maxMessageBytes) };
     const res = await post(JSON.stringify([small, big]), BATCH);
-    const answer = await res.json();
+    const answer = await json(res);
     expect(res.status).toBe(202);
     expect(answer.receipts.map((r: { index: number }) => r.index)).toEqual([0]);
     expect(answer.failed).toEqual([{ index: 1, code: 'InvalidParameter', senderFault: true }]);
@@ -300,12 +303,12 @@ describe('the request model, on the shared table of good and bad events', () => 
 
   test.each(good.map((r) => [r.name, r]))('%s: accepted, 202', async (_name, row) => {
     const res = await post(JSON.stringify(row.event), 'application/json');
-    expect([res.status, Object.keys(await res.json()).sort()]).toEqual([202, ['messageId', 'sequenceNumber']]);
+    expect([res.status, Object.keys(await json(res)).sort()]).toEqual([202, ['messageId', 'sequenceNumber']]);
   });
 
   test.each(bad.map((r) => [r.name, r]))('%s: refused, 400, with the validator\'s message, nothing published', async (_name, row) => {
     const res = await post(JSON.stringify(row.event), 'application/json');
-    const answer = await res.json();
+    const answer = await json(res);
     expect([res.status, answer.error]).toEqual([400, 'BadRequest']);
     expect(answer.message).toMatch(/^\[[\s\S]+\]$/);
     // API Gateway's validator names a missing property; for a broken one it names the rule
@@ -320,7 +323,7 @@ describe('the request model, on the shared table of good and bad events', () => 
   test('a batch with one bad event is refused whole, 400', async () => {
     const ok = { specversion: '1.0', id: 'evt-batch-ok', source: 's', type: 't', subject: 'parcel-model', sequence: 1 };
     const res = await post(JSON.stringify([ok, { ...ok, id: 'evt-batch-bad', sequence: -1 }]), BATCH);
-    expect([res.status, (await res.json()).error]).toEqual([400, 'BadRequest']);
+    expect([res.status, (await json(res)).error]).toEqual([400, 'BadRequest']);
     expect([await delivered(ok.id), await delivered('evt-batch-bad')]).toEqual([[], []]);
   });
 
@@ -329,7 +332,7 @@ describe('the request model, on the shared table of good and bad events', () => 
     ['of 11 events', Array.from({ length: 11 }, (_, i) => ({ specversion: '1.0', id: `evt-11-${i}`, source: 's', type: 't', subject: 'parcel-11', sequence: i }))],
   ])('a batch %s is refused, 400', async (_name, batch) => {
     const res = await post(JSON.stringify(batch), BATCH);
-    expect([res.status, (await res.json()).error]).toEqual([400, 'BadRequest']);
+    expect([res.status, (await json(res)).error]).toEqual([400, 'BadRequest']);
   });
 
   test('a refused value with a newline is quoted in a JSON answer', async () => {
@@ -342,7 +345,7 @@ describe('the request model, on the shared table of good and bad events', () => 
 
   test('a body that is not JSON is refused, 400', async () => {
     const res = await post('{"id": ', 'application/json');
-    expect([res.status, (await res.json()).error]).toEqual([400, 'BadRequest']);
+    expect([res.status, (await json(res)).error]).toEqual([400, 'BadRequest']);
   });
 });
 
@@ -352,14 +355,14 @@ describe('refusals before anything is published', () => {
   test('a content type with no template: 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const res = await post(JSON.stringify(event), type);
-      expect([type, res.status, (await res.json()).error]).toEqual([type, 415, 'UnsupportedMediaType']);
+      expect([type, res.status, (await json(res)).error]).toEqual([type, 415, 'UnsupportedMediaType']);
     }
   });
 
   test('an event over the topic limit of 256 KiB: 413, without what SNS said', async () => {
     const big = { ...event, id: 'evt-too-big', data: 'x'.repeat(EVENT_RULES.maxMessageBytes) };
     const res = await post(JSON.stringify(big));
-    const answer = await res.json();
+    const answer = await json(res);
     expect([res.status, answer]).toEqual([413, { error: 'PayloadTooLarge', message: "an event, or a batch, is over the topic's 256 KiB message limit" }]);
     expect(await delivered(big.id)).toEqual([]);
   });
@@ -374,7 +377,7 @@ describe('refusals before anything is published', () => {
   test('no API key, or a wrong one: 403', async () => {
     for (const headers of [{} as Record<string, string>, { 'x-api-key': 'not-a-key' }, { 'x-api-key': apiKey.toLowerCase() }]) {
       const res = await post(JSON.stringify(event), 'application/cloudevents+json', headers);
-      expect([res.status, await res.json()]).toEqual([403, { error: 'INVALID_API_KEY', message: 'Forbidden' }]);
+      expect([res.status, await json(res)]).toEqual([403, { error: 'INVALID_API_KEY', message: 'Forbidden' }]);
     }
     expect(await delivered(event.id)).toEqual([]);
   });
