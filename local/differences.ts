@@ -135,7 +135,9 @@ export const DIFFERENCES: readonly Difference[] = [
     title: 'SNS behind the API is fauxqs',
     text:
       "query-string parameters of the integration request are moved into fauxqs' form body (fauxqs reads only the body); its XML " +
-      'answers are converted to JSON when the request asks for application/json; Publish and PublishBatch to a FIFO topic answer without SequenceNumber',
+      'answers are converted to JSON when the request asks for application/json; Publish and PublishBatch to a FIFO topic answer without SequenceNumber; ' +
+      'PublishBatch is not checked against its 256 KiB total (BatchRequestTooLong, which the Events API answers 413): an entry over 256 KiB fails ' +
+      'alone (InvalidParameter) and the others are published',
   },
   {
     title: 'Not emulated',

@@ -1,12 +1,13 @@
 import { parseEvent } from '../lambda/shared/envelope';
+import { renderTemplate } from '../local/apigateway/vtl';
 import { VALID_EVENT } from './helpers/cloud-event';
-import { renderVtl, VtlInput } from './helpers/render-vtl';
 import { synthStack } from './helpers/stack';
 
 // The mapping templates as deployed (read from the synthesized sample stack), rendered with
 // hostile values: nothing taken from a request may change what is sent to SNS or DynamoDB,
 // other than the value itself. Form bodies are decoded, JSON bodies parsed, and compared field
-// by field.
+// by field. They are rendered by the local API's own engine (local/apigateway/vtl.ts), the one
+// that serves them in the local run.
 
 type Method = { Properties: { HttpMethod: string; ResourceId: { Ref: string }; Integration: Record<string, any> } };
 
@@ -27,7 +28,24 @@ beforeAll(() => {
   subjectIndex = stage.Properties.Variables.subjectIndex;
 });
 
-const render = (template: string, input: VtlInput) => renderVtl(template, { ...input, stageVariables: { ...STAGE, subjectIndex } });
+interface VtlInput {
+  /** The request (or integration response) body, as received. */
+  readonly body?: string;
+  readonly path?: Record<string, string>;
+  readonly querystring?: Record<string, string>;
+}
+
+/** Renders a template as API Gateway would; `status` is `$context.responseOverride.status`, when the template set it. */
+function render(template: string, input: VtlInput): { output: string; status?: unknown } {
+  const responseOverride: { status?: unknown; header: Record<string, string> } = { header: {} };
+  const output = renderTemplate(template, {
+    body: input.body ?? '',
+    params: { path: { ...input.path }, querystring: { ...input.querystring }, header: {} },
+    context: { requestId: 'req-1', responseOverride, requestOverride: { header: {}, querystring: {}, path: {} } },
+    stageVariables: { ...STAGE, subjectIndex },
+  });
+  return { output, status: responseOverride.status };
+}
 const requestTemplate = (route: string, contentType = 'application/json') => integrations[route].RequestTemplates[contentType];
 const responseTemplate = (route: string, status: string) =>
   integrations[route].IntegrationResponses.find((r: { StatusCode: string }) => r.StatusCode === status).ResponseTemplates['application/json'];

@@ -1,0 +1,43 @@
+/**
+ * The grants of the Events API integration test's assertions stack (test/integ.events-api.ts):
+ * each call may make its API call on a real account. integ-tests derives a call's grant from
+ * the API's name, which for API Gateway's management API is never an IAM action.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { app, stack } from './integ.events-api';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const assertions = app.node.findAll().filter(Stack.isStack).find((s) => s !== stack)!;
+const template = Template.fromStack(assertions);
+const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] } }[];
+const statements = roles.flatMap((r) => (r.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement));
+const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+test('the assertions stack is found', () => {
+  expect(assertions.stackName).toMatch(/DeployAssert/);
+});
+
+test('every granted action is one of the IAM actions the calls need', () => {
+  expect([...new Set(actions)].sort()).toEqual(['apigateway:GET', 'apigateway:POST', 'lambda:InvokeFunction', 'states:StartExecution']);
+});
+
+test('nothing is granted as integ-tests names it: apigateway:GetApiKey and apigateway:TestInvokeMethod are not IAM actions', () => {
+  expect(actions.filter((a) => /^apigateway:[A-Z][a-z]+[A-Z]/.test(a))).toEqual([]);
+});
+
+test('reading the key is GET on that key, and the receipt is POST on GET /events/{id}, for each call and waiter', () => {
+  const on = (action: string) => statements.filter((s) => JSON.stringify(s.Action) === JSON.stringify([action])).map((s) => JSON.stringify(s.Resource));
+  const keyReads = on('apigateway:GET');
+  expect(keyReads.length).toBeGreaterThanOrEqual(1);
+  for (const r of keyReads) expect(r).toMatch(/:apigateway:.*::\/apikeys\/.*ExportsOutputRefPipelineApiKeyvendoracme/);
+  const invokes = on('apigateway:POST');
+  expect(invokes).toHaveLength(3); // the receipt's provider and its waiter's, and the stored event's provider
+  for (const r of invokes) {
+    expect(r).toMatch(/::\/restapis\/.*ExportsOutputRefPipelineApi.*\/resources\/.*ExportsOutputRefPipelineApieventsid.*\/methods\/GET/);
+  }
+});
