@@ -220,7 +220,7 @@ export const LIST_SUBJECT_EVENTS_ERROR_TEMPLATE = readErrorTemplate(
   'after must be a number (a sequence, or the next cursor) and limit a whole number from 1 to 100',
 );
 
-/** API Gateway's own answers, as JSON: 400 for a body that fails the model names the field. */
+/** API Gateway's own answers, as JSON: 400 for a body that fails the model carries API Gateway's validation message (it names a missing field; for a broken rule it states the rule, with no path). */
 export const GATEWAY_RESPONSE_TEMPLATES = {
   badRequestBody: '{"error": "BadRequest", "message": "$context.error.validationErrorString"}',
   unsupportedMediaType:

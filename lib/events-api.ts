@@ -207,7 +207,7 @@ export class EventsApi extends Construct {
     }
   }
 
-  /** API Gateway's own errors as JSON; a body that fails the model gets 400 naming the field. */
+  /** API Gateway's own errors as JSON; a body that fails the model gets 400 with API Gateway's validation message. */
   private gatewayResponses(api: apigateway.RestApi): void {
     const json = (template: string) => ({ 'application/json': template });
     const g = T.GATEWAY_RESPONSE_TEMPLATES;
