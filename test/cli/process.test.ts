@@ -102,6 +102,47 @@ describe('event-pipeline as a process', () => {
     expect(child.stderr()).not.toMatch(/NodeVersionSupportWarning/);
   });
 
+  test('Ctrl-C during publish --api: the requests in flight end, nothing more is sent, and the exit code is 130', async () => {
+    // GIVEN an Events API that holds each answer until Ctrl-C was sent
+    let requests = 0;
+    let interrupted = false;
+    const held: (() => void)[] = [];
+    const { server, url } = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        requests++;
+        const events = JSON.parse(body) as { id: string }[];
+        const receipts = events.map((e, index) => ({ index, messageId: `m-${e.id}`, sequenceNumber: '1' }));
+        const answer = () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ receipts, failed: [] }));
+        if (interrupted) answer();
+        else held.push(answer);
+      });
+    });
+    const dir = workDir('http://127.0.0.1:9');
+    dirs.push(dir);
+    const events = Array.from({ length: 200 }, (_, i) => JSON.stringify(cloudEvent({ id: `evt-${i}`, subject: `order-${i}` })));
+    writeFileSync(join(dir, 'events.ndjson'), `${events.join('\n')}\n`);
+
+    // WHEN Ctrl-C once the first request is in flight, then the API answers
+    const child = runCli(['publish', 'events.ndjson', '--api', `${url}/v1`, '--api-key', 'k'], dir);
+    while (requests === 0) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    while (!child.stderr().includes('interrupted: finishing the calls in flight')) await new Promise((r) => setTimeout(r, 20));
+    interrupted = true;
+    held.splice(0).forEach((answer) => answer());
+    const code = await child.exit;
+    server.close();
+
+    // THEN
+    expect(code).toBe(130);
+    expect(requests).toBeGreaterThanOrEqual(1);
+    expect(requests).toBeLessThanOrEqual(4);
+    const published = requests * 10;
+    expect(child.stdout()).toMatch(new RegExp(`^Published ${published} of 200 events to the Events API at ${url}/v1 `));
+    expect(child.stdout()).toContain(`Interrupted: ${published} published, ${200 - published} not sent, 0 unknown. To resume, publish again the lines not sent and unknown: `);
+  });
+
   test('redrive --local with the local run stopped says so in one line, exit 3, without the SDK\'s Node.js warning', async () => {
     // GIVEN a port nothing listens on
     const { server, url } = await listen(() => undefined);
