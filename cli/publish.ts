@@ -84,7 +84,7 @@ const SHOWN_PROBLEMS = 20;
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'publish events from an NDJSON file or a JSON array',
-  usage: 'publish FILE|- [--dry-run] [--concurrency N] [--no-fill] (--stack NAME | --local | --api URL) [--api [--api-key KEY] [--sigv4]]',
+  usage: 'publish FILE|- [--dry-run] [--concurrency N] [--no-fill] (--stack NAME [--api] | --local [--api] | --api URL) [--api-key KEY] [--sigv4]',
   description: [
     'Publishes CloudEvents to the pipeline\'s topic with SNS PublishBatch (10 per call, by subject on parallel',
     'lanes, so each subject\'s events keep their order). FILE holds one event per line (NDJSON) or a JSON array;',
