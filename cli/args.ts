@@ -29,6 +29,12 @@ export interface Command {
   readonly optionHelp: readonly (readonly [string, string])[];
   /** Whether the command takes --stack/--local. */
   readonly needsTarget: boolean;
+  /**
+   * String options that may also be given bare (`--api`), read as ''. Such an
+   * option takes the next argument as its value only when it is a URL (has
+   * `://`), so that `--api FILE` leaves FILE a positional; `--api=VALUE` always works.
+   */
+  readonly optionalValues?: readonly string[];
   readonly positionals: { readonly min: number; readonly max: number };
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
@@ -59,7 +65,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   const options = { ...COMMON_OPTIONS, ...(command.needsTarget ? TARGET_OPTIONS : {}), ...command.options };
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args: bareOptions(argv, command.optionalValues ?? []), options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
     throw new CliError(`${(error as Error).message.split('\n')[0]}\nSee \`${BIN} ${command.name} --help\`.`, EXIT.USAGE);
   }
@@ -73,6 +79,16 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
     throw new CliError(`unexpected argument ${JSON.stringify(parsed.positionals[max])}\nUsage: ${BIN} ${command.usage}`, EXIT.USAGE);
   }
   return parsed;
+}
+
+/** `--api` without a URL after it becomes `--api=`; see {@link Command.optionalValues}. */
+function bareOptions(argv: readonly string[], names: readonly string[]): string[] {
+  const args = [...argv];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') break;
+    if (names.some((name) => args[i] === `--${name}`) && !(args[i + 1] ?? '').includes('://')) args[i] = `${args[i]}=`;
+  }
+  return args;
 }
 
 /** The positional arguments a command's usage line names: `publish FILE|- [--dry-run]` -> ['FILE|-']. */

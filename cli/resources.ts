@@ -32,6 +32,10 @@ export interface Target {
   readonly region: string;
   readonly stackName?: string;
   readonly topicArn?: string;
+  /** The Events API's stage URL: output `EventsApiUrl`, variable `EVENTS_API_URL`. */
+  readonly eventsApiUrl?: string;
+  /** Local only: the sample partner's API key, variable `EVENTS_API_KEY`. */
+  readonly eventsApiKey?: string;
   readonly consumers: readonly ConsumerQueues[];
   /** Tables by role: `events`, `state`. */
   readonly tables: Readonly<Record<string, string>>;
@@ -149,7 +153,9 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
 }
 
 /** The pipeline's names from environment-style variables (the local run's file, or converted stack outputs). */
-export function fromVariables(vars: Readonly<Record<string, string>>): Pick<Target, 'topicArn' | 'consumers' | 'tables'> {
+export function fromVariables(
+  vars: Readonly<Record<string, string>>,
+): Pick<Target, 'topicArn' | 'eventsApiUrl' | 'eventsApiKey' | 'consumers' | 'tables'> {
   const consumers = new Map<string, { name: string; queueUrl?: string; deadLetterQueueUrl?: string }>();
   const consumer = (key: string) => {
     const name = key.toLowerCase().replace(/_/g, '-');
@@ -166,6 +172,8 @@ export function fromVariables(vars: Readonly<Record<string, string>>): Pick<Targ
   }
   return {
     topicArn: vars.TOPIC_ARN,
+    ...(vars.EVENTS_API_URL ? { eventsApiUrl: vars.EVENTS_API_URL } : {}),
+    ...(vars.EVENTS_API_KEY ? { eventsApiKey: vars.EVENTS_API_KEY } : {}),
     consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
     tables,
   };

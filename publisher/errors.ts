@@ -63,7 +63,9 @@ export class DuplicateIdError extends InvalidEventError {
 export interface PublishFailure {
   /**
    * The error code SNS or the SDK gave (`InternalError`, `ThrottlingException`,
-   * `ECONNRESET`), or the publisher's own: `Skipped`, `NotSent`, `Interrupted`.
+   * `ECONNRESET`), the Events API's (`BadRequest`, `Throttled`, `INVALID_API_KEY`,
+   * or `HTTP<status>` when its answer names none), or the publisher's own:
+   * `Skipped`, `NotSent`, `Interrupted`.
    */
   readonly code: string;
   readonly message: string;
@@ -73,4 +75,6 @@ export interface PublishFailure {
    * that may pass (throttling, a server fault).
    */
   readonly retryable: boolean;
+  /** The HTTP status the Events API answered, for an event sent through it and refused. */
+  readonly status?: number;
 }

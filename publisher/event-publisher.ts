@@ -1,36 +1,43 @@
 /**
- * Publishes pipeline events to the SNS fan-out topic with PublishBatch.
+ * Publishes pipeline events to the SNS fan-out topic: with PublishBatch, or
+ * through the Events API over HTTP.
  */
-import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { PipelineEvent } from '../lambda/shared/envelope';
 import { DuplicateIdError, InvalidEventError, type PublishFailure } from './errors';
+import { type EventsApiOptions, HttpTransport, eventsUrl } from './http-transport';
 import {
   type CloudEventInput,
   DEFAULT_PREPARE_OPTIONS,
   type FilledField,
   type PreparedEvent,
   type PrepareOptions,
-  TYPE_ATTRIBUTE,
   prepareEvent,
 } from './prepare';
-import {
-  type CallDelivery,
-  DEFAULT_RETRY_OPTIONS,
-  type RetryOptions,
-  attemptDelivery,
-  backoffDelay,
-  callDelivery,
-  callFailure,
-  classifyCallError,
-  entryFailure,
-} from './retry';
+import { type CallDelivery, DEFAULT_RETRY_OPTIONS, type RetryOptions, backoffDelay } from './retry';
+import { SnsTransport } from './sns-transport';
+import type { Transport } from './transport';
 
 /** Props of {@link EventPublisher}. */
 export interface EventPublisherOptions {
-  /** ARN of the fan-out topic. A `.fifo` ARN gets MessageGroupId and MessageDeduplicationId. */
-  readonly topicArn: string;
   /**
-   * The SNS client.
+   * ARN of the fan-out topic, to publish with SNS PublishBatch. A `.fifo` ARN
+   * gets MessageGroupId and MessageDeduplicationId. Give this or `api`.
+   * @default - none: `api` is given
+   */
+  readonly topicArn?: string;
+  /**
+   * The Events API, to publish over HTTP (`POST {url}/events`), for producers
+   * outside AWS: with an API key, SigV4, or headers of your own. Give this or
+   * `topicArn`. The API sets the message group (the subject), the deduplication
+   * id (the event id) and the `type` attribute itself, so an event whose
+   * subject or id is not a valid SNS id is refused before sending (the SNS
+   * publisher hashes them instead), and `deduplicationId` does not apply.
+   * @default - none: `topicArn` is given
+   */
+  readonly api?: EventsApiOptions;
+  /**
+   * The SNS client, with `topicArn`.
    * @default - a new SNSClient with the SDK's default configuration
    */
   readonly client?: SNSClient;
@@ -42,7 +49,8 @@ export interface EventPublisherOptions {
   readonly concurrency?: number;
   /**
    * Attempts at an entry SNS did not publish, the first one included. Only
-   * failures that may pass are retried (server faults, throttling).
+   * failures that may pass are retried (server faults, throttling). A wait the
+   * Events API asks for (Retry-After) is honoured, up to a minute.
    * @default 6
    */
   readonly maxAttempts?: number;
@@ -58,7 +66,7 @@ export interface EventPublisherOptions {
   readonly retryMaxDelayMs?: number;
   /**
    * Largest message (body and message attributes) the topic accepts, in bytes.
-   * Also the largest total of one PublishBatch call.
+   * Also the largest total of one PublishBatch call, or of one request to the Events API.
    * @default 262144 (256 KiB, the SNS default)
    */
   readonly maxMessageBytes?: number;
@@ -71,7 +79,7 @@ export interface EventPublisherOptions {
   /**
    * The MessageDeduplicationId of an event. A value that is not a valid id
    * (over 128 characters, or other than letters, digits and punctuation) is
-   * replaced by its SHA-256.
+   * replaced by its SHA-256. Not with `api`: the Events API deduplicates by the event's id.
    * @default - the event's id
    */
   readonly deduplicationId?: (event: PipelineEvent) => string;
@@ -84,7 +92,7 @@ export interface EventPublisherOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** @default Math.random */
   readonly random?: () => number;
-  /** @default () => new Date() */
+  /** The clock, for the `time` filled in and the date of SigV4 signatures. @default () => new Date() */
   readonly now?: () => Date;
   /** @default crypto.randomUUID */
   readonly newId?: () => string;
@@ -190,7 +198,7 @@ export interface PublishReport {
   /** Never sent: see {@link NotPublishedResult}. */
   readonly notSent: number;
   readonly invalid: number;
-  /** PublishBatch calls made, retries included. */
+  /** PublishBatch calls made, or requests to the Events API, retries included. */
   readonly calls: number;
   readonly durationMs: number;
   /** The error after which no more calls were made (no topic, no permission, nothing listening), if any. */
@@ -208,18 +216,20 @@ export interface ValidationResult {
 /** Options of {@link validateEvents}: those of {@link EventPublisherOptions} that shape a message. */
 export type ValidateOptions = Pick<
   EventPublisherOptions,
-  'fillDefaults' | 'maxMessageBytes' | 'deduplicationId' | 'newId' | 'now'
+  'fillDefaults' | 'maxMessageBytes' | 'deduplicationId' | 'newId' | 'now' | 'api'
 >;
 
 /**
  * Validates events as {@link EventPublisher.publish} does, without a topic or
- * a client: for dry runs.
+ * a client: for dry runs. With `api`, as for the Events API (see
+ * {@link EventPublisherOptions.api}); only its presence counts.
  */
 export function validateEvents(events: readonly CloudEventInput[], options: ValidateOptions = {}): ValidationResult {
   const prepareOptions: PrepareOptions = {
     fillDefaults: options.fillDefaults ?? DEFAULT_PREPARE_OPTIONS.fillDefaults,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_PREPARE_OPTIONS.maxMessageBytes,
     deduplicationId: options.deduplicationId ?? DEFAULT_PREPARE_OPTIONS.deduplicationId,
+    requireTopicKeys: options.api !== undefined,
     newId: options.newId ?? DEFAULT_PREPARE_OPTIONS.newId,
     now: options.now ?? DEFAULT_PREPARE_OPTIONS.now,
   };
@@ -277,6 +287,8 @@ function canonicalJson(value: unknown): string {
 
 const MAX_BATCH_ENTRIES = 10;
 const MAX_LANES = 64;
+/** The longest Retry-After honoured, in ms. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * Publishes CloudEvents to the pipeline's SNS FIFO topic with PublishBatch,
@@ -295,11 +307,16 @@ const MAX_LANES = 64;
  * ]);
  * if (report.failed + report.invalid > 0) console.error(report.results.filter((r) => r.status !== 'published'));
  * ```
+ *
+ * Through the Events API, from outside AWS, with the same batching, retries and results:
+ *
+ * ```ts
+ * const publisher = new EventPublisher({ api: { url: process.env.EVENTS_API_URL!, apiKey: process.env.EVENTS_API_KEY } });
+ * // or, with IAM authorization: { api: { url, sigv4: true } } (the SDK's default credentials, the URL's region)
+ * ```
  */
 export class EventPublisher {
-  private readonly client: SNSClient;
-  private readonly topicArn: string;
-  private readonly fifo: boolean;
+  private readonly transport: Transport;
   private readonly lanes: number;
   private readonly retry: RetryOptions;
   private readonly prepareOptions: ValidateOptions;
@@ -312,7 +329,18 @@ export class EventPublisher {
         problems.push(`${name} must be a whole number between ${min} and ${max} (got ${value})`);
       }
     };
-    if (!/^arn:[^:]+:sns:/.test(options.topicArn ?? '')) {
+    const { api } = options;
+    if (api !== undefined) {
+      if (options.topicArn !== undefined) problems.push('give topicArn or api, not both');
+      if (options.client !== undefined) problems.push('client applies to topicArn, not to api');
+      if (options.deduplicationId !== undefined) problems.push('deduplicationId does not apply to api: the Events API deduplicates by the event id');
+      try {
+        eventsUrl(api.url);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+      whole('api.timeoutMs', api.timeoutMs, 1, 600_000);
+    } else if (!/^arn:[^:]+:sns:/.test(options.topicArn ?? '')) {
       problems.push(`topicArn must be an SNS topic ARN (got ${JSON.stringify(options.topicArn)})`);
     }
     whole('concurrency', options.concurrency, 1, MAX_LANES);
@@ -320,10 +348,11 @@ export class EventPublisher {
     whole('maxMessageBytes', options.maxMessageBytes, 1_024, 1_048_576);
     if (problems.length > 0) throw new RangeError(`EventPublisher: ${problems.join('; ')}`);
 
-    this.client = options.client ?? new SNSClient({});
-    this.topicArn = options.topicArn;
-    this.fifo = options.topicArn.endsWith('.fifo');
     this.lanes = options.concurrency ?? 4;
+    this.transport =
+      api !== undefined
+        ? new HttpTransport(api, this.lanes, options.now ?? DEFAULT_PREPARE_OPTIONS.now)
+        : new SnsTransport(options.client ?? new SNSClient({}), options.topicArn!, options.client === undefined);
     this.retry = {
       maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_OPTIONS.maxAttempts,
       baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_OPTIONS.baseDelayMs,
@@ -333,6 +362,14 @@ export class EventPublisher {
     };
     this.prepareOptions = options;
     this.onProgress = options.onProgress;
+  }
+
+  /**
+   * Closes the connections kept open to the Events API, or the SNS client the
+   * publisher made (not one given as `client`: destroy that one yourself).
+   */
+  public destroy(): void {
+    this.transport.destroy();
   }
 
   /**
@@ -354,9 +391,7 @@ export class EventPublisher {
     const started = Date.now();
     const { prepared, invalid } = this.validate(events);
     const run = new PublishRun(
-      this.client,
-      this.topicArn,
-      this.fifo,
+      this.transport,
       this.retry,
       this.prepareOptions.maxMessageBytes ?? DEFAULT_PREPARE_OPTIONS.maxMessageBytes,
       events.length,
@@ -385,12 +420,6 @@ export class EventPublisher {
   }
 }
 
-/** One of the SDK's attempts at a call, that threw. */
-interface WireAttempt {
-  readonly delivery: CallDelivery;
-  readonly error: unknown;
-}
-
 /** The last thing known of an event not yet published. */
 interface Attempted {
   readonly failure: PublishFailure;
@@ -408,9 +437,7 @@ class PublishRun {
   private readonly uncertain = new Set<PreparedEvent>();
 
   public constructor(
-    private readonly client: SNSClient,
-    private readonly topicArn: string,
-    private readonly fifo: boolean,
+    private readonly transport: Transport,
     private readonly retry: RetryOptions,
     /** One call carries at most as many bytes as one message may have. */
     private readonly maxBatchBytes: number,
@@ -506,46 +533,41 @@ class PublishRun {
       }
       const final = attempt >= this.retry.maxAttempts;
       let retry: PreparedEvent[] = [];
-      const wire: WireAttempt[] = [];
-      try {
-        this.calls++;
-        const entries = pending.map((event, n) => this.entry(event, n));
-        const command = new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries });
-        watchAttempts(command, wire);
-        const out = await this.client.send(command);
+      let retryAfterMs = 0;
+      this.calls++;
+      const outcome = await this.transport.send(pending);
+      if (outcome.answered) {
         const answered = new Set<number>();
-        for (const ok of out.Successful ?? []) {
-          const n = Number(ok.Id);
-          const event = pending[n];
-          if (!event || answered.has(n)) continue;
-          answered.add(n);
+        for (const ok of outcome.successful) {
+          const event = pending[ok.n];
+          if (!event || answered.has(ok.n)) continue;
+          answered.add(ok.n);
           this.uncertain.delete(event);
           this.settle({
             status: 'published',
             index: event.index,
             id: event.event.id,
             subject: event.event.subject,
-            messageId: ok.MessageId ?? '',
-            ...(ok.SequenceNumber ? { sequenceNumber: ok.SequenceNumber } : {}),
+            messageId: ok.messageId,
+            ...(ok.sequenceNumber ? { sequenceNumber: ok.sequenceNumber } : {}),
             attempts: attempt,
             ...(overtaken.has(event) ? { outOfOrder: true } : {}),
             filled: event.filled,
           });
         }
-        for (const bad of out.Failed ?? []) {
-          const n = Number(bad.Id);
-          const event = pending[n];
-          if (!event || answered.has(n)) continue;
-          answered.add(n);
-          const failure = entryFailure(bad);
+        for (const bad of outcome.failed) {
+          const event = pending[bad.n];
+          if (!event || answered.has(bad.n)) continue;
+          answered.add(bad.n);
+          const failure = bad.failure;
           last.set(event, { failure, delivery: 'refused' });
           if (failure.retryable && !final) retry.push(event);
           else failed.push(this.fail(event, attempt, failure, 'refused'));
         }
         pending.forEach((event, n) => {
           if (answered.has(n)) return;
-          // SNS answered the call but said nothing of this entry: it may have been published.
-          const failure = { code: 'NoResult', message: 'SNS returned no result for this entry', retryable: true };
+          // The call was answered, but not for this entry: it may have been published.
+          const failure = { ...outcome.noResult, retryable: true };
           last.set(event, { failure, delivery: 'uncertain' });
           this.uncertain.add(event);
           if (!final) retry.push(event);
@@ -553,20 +575,18 @@ class PublishRun {
         });
         retry.sort((a, b) => a.index - b.index);
         markOvertaken(pending, retry, failed, overtaken);
-      } catch (thrown) {
-        // The last attempt's own error: the SDK may have wrapped it and lost its code.
-        const error = wire.length > 0 ? wire[wire.length - 1].error : thrown;
-        const kind = classifyCallError(error);
-        const failure = callFailure(error);
-        const delivery = callDelivery(thrown, wire.map((w) => w.delivery));
+      } else {
+        const { kind, failure, delivery } = outcome;
         if (delivery === 'uncertain') pending.forEach((event) => this.uncertain.add(event));
         pending.forEach((event) => last.set(event, { failure, delivery }));
         if (kind === 'fatal') this.stopped ??= failure;
         if (kind === 'retryable' && !final) retry = pending;
         else pending.forEach((event) => failed.push(this.fail(event, attempt, failure, delivery)));
+        retryAfterMs = outcome.retryAfterMs ?? 0;
       }
       pending = retry;
-      if (pending.length > 0) await this.pause(backoffDelay(attempt, this.retry));
+      // The wait the other end asked for, when longer than the backoff (bounded, so that a wild Retry-After cannot stall the run).
+      if (pending.length > 0) await this.pause(Math.max(backoffDelay(attempt, this.retry), Math.min(retryAfterMs, MAX_RETRY_AFTER_MS)));
     }
     return failed;
   }
@@ -588,15 +608,6 @@ class PublishRun {
     }
   }
 
-  private entry(event: PreparedEvent, n: number): PublishBatchRequestEntry {
-    return {
-      Id: String(n),
-      Message: event.body,
-      MessageAttributes: { [TYPE_ATTRIBUTE]: { DataType: 'String', StringValue: event.event.type } },
-      ...(this.fifo ? { MessageGroupId: event.groupId, MessageDeduplicationId: event.deduplicationId } : {}),
-    };
-  }
-
   /** Settles an event that was sent and not published: `unknown` if any call may have delivered it. */
   private fail(event: PreparedEvent, attempts: number, failure: PublishFailure, delivery: CallDelivery): PreparedEvent {
     const status = this.uncertain.has(event) ? 'unknown' : delivery === 'not-sent' ? 'not-sent' : 'failed';
@@ -615,24 +626,6 @@ class PublishRun {
       failure: { code, message, retryable: true },
     });
   }
-}
-
-/**
- * Records how far each of the SDK's own attempts at the call got: the SDK
- * retries a reset connection itself and throws only the last attempt's error.
- */
-function watchAttempts(command: PublishBatchCommand, wire: WireAttempt[]): void {
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        wire.push({ delivery: attemptDelivery(error), error });
-        throw error;
-      }
-    },
-    { step: 'deserialize', priority: 'high', name: 'eventPublisherAttempts' },
-  );
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { MalformedEventError, parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
+import { preview } from '../lambda/shared/preview';
 import { EventTooLargeError, InvalidEventError } from './errors';
 
 /** A CloudEvent as application code gives it to the publisher. */
@@ -53,6 +54,12 @@ export interface PrepareOptions {
   readonly maxMessageBytes: number;
   /** The deduplication id of an event, before it is made a valid SNS id. */
   readonly deduplicationId: (event: PipelineEvent) => string;
+  /**
+   * Refuse an event whose subject or id is not a valid MessageGroupId or
+   * MessageDeduplicationId, instead of hashing it: the Events API passes them
+   * to the topic as they are, and would refuse the whole request.
+   */
+  readonly requireTopicKeys?: boolean;
   readonly newId: () => string;
   readonly now: () => Date;
 }
@@ -109,6 +116,16 @@ export function prepareEvent(input: unknown, index: number, options: PrepareOpti
       throw new InvalidEventError(error.field, error.message.slice(error.field.length + 2));
     }
     throw error;
+  }
+  if (options.requireTopicKeys) {
+    for (const field of ['id', 'subject'] as const) {
+      if (!SNS_ID.test(parsed[field])) {
+        throw new InvalidEventError(
+          field,
+          `must be 1 to 128 printable ASCII characters without spaces through the Events API, which gives it to the FIFO topic as its ${field === 'id' ? 'deduplication' : 'message group'} id (got ${preview(parsed[field])})`,
+        );
+      }
+    }
   }
   const size = messageSize(body, parsed.type);
   if (size > options.maxMessageBytes) throw new EventTooLargeError(size, options.maxMessageBytes);

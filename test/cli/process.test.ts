@@ -60,36 +60,53 @@ function publishBatchAnswer(body: string): string {
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/**
+ * Runs `publish` on 200 events against an endpoint that holds each answer
+ * until Ctrl-C was sent (once the first request is in flight), and answers at once after it.
+ */
+async function publishInterrupted(
+  target: (url: string) => string[],
+  answerFor: (body: string) => { status: number; type: string; body: string },
+): Promise<{ code: number | null; requests: number; child: Child; url: string }> {
+  let requests = 0;
+  let interrupted = false;
+  const held: (() => void)[] = [];
+  const { server, url } = await listen((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      requests++;
+      const answer = () => {
+        const { status, type, body: text } = answerFor(body);
+        res.writeHead(status, { 'content-type': type }).end(text);
+      };
+      if (interrupted) answer();
+      else held.push(answer);
+    });
+  });
+  const dir = workDir(url);
+  dirs.push(dir);
+  const events = Array.from({ length: 200 }, (_, i) => JSON.stringify(cloudEvent({ id: `evt-${i}`, subject: `order-${i}` })));
+  writeFileSync(join(dir, 'events.ndjson'), `${events.join('\n')}\n`);
+
+  const child = runCli(['publish', 'events.ndjson', ...target(url)], dir);
+  while (requests === 0) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  while (!child.stderr().includes('interrupted: finishing the calls in flight')) await new Promise((r) => setTimeout(r, 20));
+  interrupted = true;
+  held.splice(0).forEach((answer) => answer());
+  const code = await child.exit;
+  server.close();
+  return { code, requests, child, url };
+}
+
 describe('event-pipeline as a process', () => {
   test('Ctrl-C during publish: the calls in flight end, nothing more is sent, the summary is printed and the exit code is 130', async () => {
     // GIVEN an SNS endpoint that holds each answer until Ctrl-C was sent, and answers at once after it
-    let requests = 0;
-    let interrupted = false;
-    const held: (() => void)[] = [];
-    const { server, url } = await listen((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        requests++;
-        const answer = () => res.writeHead(200, { 'content-type': 'text/xml' }).end(publishBatchAnswer(body));
-        if (interrupted) answer();
-        else held.push(answer);
-      });
-    });
-    const dir = workDir(url);
-    dirs.push(dir);
-    const events = Array.from({ length: 200 }, (_, i) => JSON.stringify(cloudEvent({ id: `evt-${i}`, subject: `order-${i}` })));
-    writeFileSync(join(dir, 'events.ndjson'), `${events.join('\n')}\n`);
+    const answer = (body: string) => ({ status: 200, type: 'text/xml', body: publishBatchAnswer(body) });
 
     // WHEN Ctrl-C once the first call is in flight, then the endpoint answers
-    const child = runCli(['publish', 'events.ndjson', '--local'], dir);
-    while (requests === 0) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGINT');
-    while (!child.stderr().includes('interrupted: finishing the calls in flight')) await new Promise((r) => setTimeout(r, 20));
-    interrupted = true;
-    held.splice(0).forEach((answer) => answer());
-    const code = await child.exit;
-    server.close();
+    const { code, requests, child } = await publishInterrupted(() => ['--local'], answer);
 
     // THEN only the calls in flight, one per lane at most (--concurrency 4), of the 20 the file needs
     expect(code).toBe(130);
@@ -100,6 +117,25 @@ describe('event-pipeline as a process', () => {
     expect(child.stdout()).toContain(`Interrupted: ${published} published, ${200 - published} not sent, 0 unknown. To resume, publish again the lines not sent and unknown: `);
     expect(child.stderr()).toContain('event-pipeline: interrupted: finishing the calls in flight (Ctrl-C again to quit at once)\n');
     expect(child.stderr()).not.toMatch(/NodeVersionSupportWarning/);
+  });
+
+  test('Ctrl-C during publish --api: the requests in flight end, nothing more is sent, and the exit code is 130', async () => {
+    // GIVEN an Events API that holds each answer until Ctrl-C was sent
+    const answer = (body: string) => {
+      const receipts = (JSON.parse(body) as { id: string }[]).map((e, index) => ({ index, messageId: `m-${e.id}`, sequenceNumber: '1' }));
+      return { status: 202, type: 'application/json', body: JSON.stringify({ receipts, failed: [] }) };
+    };
+
+    // WHEN
+    const { code, requests, child, url } = await publishInterrupted((api) => ['--api', `${api}/v1`, '--api-key', 'k'], answer);
+
+    // THEN
+    expect(code).toBe(130);
+    expect(requests).toBeGreaterThanOrEqual(1);
+    expect(requests).toBeLessThanOrEqual(4);
+    const published = requests * 10;
+    expect(child.stdout()).toMatch(new RegExp(`^Published ${published} of 200 events to the Events API at ${url}/v1 `));
+    expect(child.stdout()).toContain(`Interrupted: ${published} published, ${200 - published} not sent, 0 unknown. To resume, publish again the lines not sent and unknown: `);
   });
 
   test('redrive --local with the local run stopped says so in one line, exit 3, without the SDK\'s Node.js warning', async () => {

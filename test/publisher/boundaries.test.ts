@@ -23,10 +23,11 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
 }
 
 describe('module boundaries', () => {
-  test('the publisher needs only the SNS client and valibot, and one schema file shared with the consumers', () => {
+  test('the publisher needs only the SNS client, the SigV4 signer (for the Events API) and valibot, and one schema file shared with the consumers', () => {
     const { files, packages } = reachable(join(ROOT, 'publisher', 'index.ts'));
 
-    expect([...packages].filter((p) => !p.startsWith('node:')).sort()).toEqual(['@aws-sdk/client-sns', 'valibot']);
+    // @smithy/signature-v4 signs the requests to the Events API; HTTP itself is node:http(s).
+    expect([...packages].filter((p) => !p.startsWith('node:')).sort()).toEqual(['@aws-sdk/client-sns', '@smithy/signature-v4', 'valibot']);
     expect([...files].map((f) => f.slice(ROOT.length + 1)).filter((f) => !f.startsWith('publisher/')).sort()).toEqual([
       'lambda/shared/envelope.ts',
       'lambda/shared/errors.ts',
