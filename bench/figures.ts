@@ -148,6 +148,11 @@ export function rows(r: BenchResults): Row[] {
     out.push({ figure: `6. cost per million events, ${traffic[traffic.length - 1].label}`, value: usd(backlog.total), baseline: usd(baseline.cost.total), ratio: times(backlog.total / baseline.cost.total), goal: '—' });
     out.push({ figure: `6. defaults ÷ floor (${usd(f)}), ${traffic[0].label}`, value: times(slow.total / f), baseline: times(baseline.cost.total / f), ratio: '—', goal: '≤ 1.20×', met: slow.total <= 1.2 * f });
     out.push({ figure: `6. defaults ÷ floor (${usd(f)}), ${traffic[traffic.length - 1].label}`, value: times(backlog.total / f), baseline: times(baseline.cost.total / f), ratio: '—', goal: '≤ 1.20×', met: backlog.total <= 1.2 * f });
+    // Publishing over HTTPS is another product: compared with the same defaults published with the SDK, not with the floor.
+    for (const how of ['batch', 'single'] as const) {
+      const line = r.cost.api[how][0].cost;
+      out.push({ figure: `6. cost per million events, defaults + API (${how}), ${traffic[0].label}`, value: `${usd(line.total)} (${times(line.total / slow.total)} SDK)`, baseline: '', ratio: '—', goal: '—' });
+    }
   } else out.push(missing(r, '6', 'cost per million events'));
   return out;
 }

@@ -3,6 +3,7 @@
  * every sample, and what is modelled rather than measured.
  */
 import { cpuMsPerEvent } from '../local/bench';
+import type { CostLines } from './cost-lines';
 import type { CostPerMillion, PipelineUse } from './cost-model';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
 import { THROUGHPUT_GOAL, kb, secs, usd, variant, type BenchResults } from './figures';
@@ -228,6 +229,7 @@ function throughputLines(r: BenchResults): string[] {
 }
 
 function useTable(uses: readonly PipelineUse[], costs: readonly CostPerMillion[]): string[] {
+  const api = uses.some((u) => (u.apiRequestsPerEvent ?? 0) > 0);
   const cell = (f: (u: PipelineUse) => string) => uses.map(f).join(' | ');
   const q = (u: PipelineUse, fifo: boolean) => u.queues.find((x) => x.fifo === fifo)!;
   const sqs = (u: PipelineUse, fifo: boolean) => `${q(u, fifo).sendsPerEvent} + ${f3(q(u, fifo).receivesPerEvent)} + ${f3(q(u, fifo).deletesPerEvent)}`;
@@ -245,10 +247,12 @@ function useTable(uses: readonly PipelineUse[], costs: readonly CostPerMillion[]
     `| event log: invocations × ms, MB, arch | ${cell((u) => fn(u, 0))} |`,
     `| state projector: invocations × ms, MB, arch | ${cell((u) => fn(u, 1))} |`,
     `| DynamoDB write request units | ${cell((u) => f3(u.writeUnitsPerEvent))} |`,
+    ...(api ? [`| API Gateway REST requests | ${cell((u) => f3(u.apiRequestsPerEvent ?? 0))} |`] : []),
     `| **USD per million events: SNS** | ${costs.map((c) => usd(c.sns)).join(' | ')} |`,
     `| SQS | ${costs.map((c) => usd(c.sqs)).join(' | ')} |`,
     `| Lambda | ${costs.map((c) => usd(c.lambda)).join(' | ')} |`,
     `| DynamoDB | ${costs.map((c) => usd(c.dynamodb)).join(' | ')} |`,
+    ...(api ? [`| API Gateway | ${costs.map((c) => usd(c.api)).join(' | ')} |`] : []),
     `| **total** | ${costs.map((c) => `**${usd(c.total)}**`).join(' | ')} |`,
   ];
 }
@@ -259,6 +263,36 @@ function priceTable(): string[] {
     '| price (us-east-1) | USD | source | read |',
     '| --- | ---: | --- | --- |',
     ...Object.values(PRICES).map((p) => `| ${p.unit} | ${p.usd} | ${known(p)}${p.source} | ${p.read} |`),
+  ];
+}
+
+/** The defaults published over HTTPS through the Events API, against the same defaults published with the SDK. */
+function apiCostLines(c: CostLines): string[] {
+  const { traffic, defaults, api } = c;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return [
+    '**Publishing over HTTPS: the Events API.** Producers that hold no AWS credentials publish through the REST API',
+    '(`EventsApi`, section 7), one event per request (the API calls SNS `Publish`) or a batch of up to 10 (`PublishBatch`). The',
+    'lines below are the defaults above with only the publishing changed: the same traffic, the same queues, functions and',
+    'writes, plus one REST request per event (single) or per 10 events (batch), and the SNS publish requests they make. They are',
+    'another product, publishing over HTTPS, so they are compared with each other and with the same pipeline published with the',
+    'SDK (PublishBatch, 10 per call), not with the floor, which is the floor of SDK publishing and is computed without them.',
+    '',
+    ...useTable(
+      [defaults[0].use, api.batch[0].use, api.single[0].use],
+      [defaults[0].cost, api.batch[0].cost, api.single[0].cost],
+    ),
+    '',
+    '| traffic | defaults, SDK PublishBatch | defaults + API (batch) | ÷ SDK | defaults + API (single) | ÷ SDK | single ÷ batch |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...traffic.map((t, i) => {
+      const [sdk, batch, single] = [defaults[i].cost.total, api.batch[i].cost.total, api.single[i].cost.total];
+      return `| ${t.label} | ${usd(sdk)} | ${usd(batch)} | ${ratio(batch, sdk)} | ${usd(single)} | ${ratio(single, sdk)} | ${ratio(single, batch)} |`;
+    }),
+    '',
+    `The REST requests cost ${usd(api.single[0].cost.api)} per million events one at a time and ${usd(api.batch[0].cost.api)} in batches of 10,`,
+    `on top of ${usd(api.single[0].cost.sns - defaults[0].cost.sns)} more SNS publish requests for single events. Not in these lines: API Gateway's data`,
+    'transfer out (the 202 receipts), its access logs in CloudWatch Logs, a WAF web ACL if one is attached, and its free tier.',
   ];
 }
 
@@ -316,6 +350,8 @@ export function costSection(r: BenchResults): string[] {
       : `**This pipeline is above 1.2× the floor at ${over.map((d) => d.use.name.replace(/^this pipeline, /, '')).join('; ')}**: the floor counts the best state` +
         ' compaction measured, and under slow arrival there is nothing to compact; the difference is DynamoDB write units.',
     `Event size: ${Math.round(r.eventBytes)} bytes (body and \`type\` attribute).`,
+    '',
+    ...apiCostLines(r.cost),
     '',
     ...priceTable(),
     '',
