@@ -3,6 +3,7 @@
  * every sample, and what is modelled rather than measured.
  */
 import { cpuMsPerEvent } from '../local/bench';
+import { type PublishVariantFigures, blockSpread } from './api-publish';
 import type { CostLines } from './cost-lines';
 import type { CostPerMillion, PipelineUse } from './cost-model';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
@@ -360,5 +361,59 @@ export function costSection(r: BenchResults): string[] {
     "`Batch processed` line, so the naive baseline's one invocation per record costs more here too), X-Ray traces (sampled), the free",
     "tiers, and the Lambda pollers' empty long polls on idle queues, a fixed cost of a few hundred thousand requests a month per",
     'queue that does not grow with events.',
+  ];
+}
+
+export function apiPublishSection(r: BenchResults): string[] {
+  const head = ['## 7. Publishing through the Events API (local run)', ''];
+  const a = r.apiPublish;
+  if (!a) return [...head, ...notMeasured(r, '7')];
+  const v = (id: PublishVariantFigures['id']) => a.variants.find((x) => x.id === id)!;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const cell = (w: PublishVariantFigures, pick: Parameters<typeof blockSpread>[1], fmt: (x: number) => string) => {
+    const s = blockSpread(w, pick);
+    return `${fmt(s.median)} (${fmt(s.min)} – ${fmt(s.max)})`;
+  };
+  const m1 = (x: number) => x.toFixed(1);
+  const ratio = (api: PublishVariantFigures, sdk: PublishVariantFigures, pick: Parameters<typeof blockSpread>[1]) =>
+    `${(blockSpread(api, pick).median / blockSpread(sdk, pick).median).toFixed(2)}×`;
+  const failed = a.variants.reduce((k, w) => k + w.blocks.reduce((j, b) => j + b.failed, 0), 0);
+  const eps = (b: { eventsPerSecond: number }) => b.eventsPerSecond;
+  const rps = (b: { requestsPerSecond: number }) => b.requestsPerSecond;
+  return [
+    ...head,
+    "The sample app's REST API (`EventsApi`, `pipeline.apis[0]` of the local run: its synthesized template, mapping templates and",
+    'request model, served by `local/apigateway/` on the commit of the header), `POST /events` with the `vendor-acme` API key in',
+    '`x-api-key`, one event per request (`application/cloudevents+json`, SNS `Publish` behind it) and batches of 10',
+    '(`application/cloudevents-batch+json`, `PublishBatch`), against the SDK publishing the same events to the topic: `PublishBatch`',
+    '(10 per call) and `Publish` (one per call), with the local run\'s SNS client.',
+    `Conditions: one pipeline (time scale ${a.timeScale}), ${a.events.toLocaleString('en-US')} events over ${a.subjects} subjects per block (each variant its own copy: the`,
+    `same bodies, ids of the same length), ${a.concurrency} clients per block each sending its next request when its last is answered (keep-alive`,
+    'connections), the queues drained after each block so that no block\'s events are processed during another\'s, and',
+    `${a.rounds} rounds, each variant once per round, the order rotated each round (${a.orders.map((o) => o.join(' → ')).join('; ')}),`,
+    `after a warm-up block of each that is not counted; load average ${a.loadAverage.start.toFixed(2)} at the start, ${a.loadAverage.end.toFixed(2)} at the end,`,
+    'on the machine of the header, shared with the emulators, the functions and other work. Latency is at the client, from sending a',
+    'request to reading its whole answer. Medians over the rounds, with min and max.',
+    `The sample partner's usage plan allows ${a.limits.plan} and the stage ${a.limits.stage}, on AWS as in the local run; the bench raises`,
+    'those limits in its copy of the template, so that this measures the path through the API, not the throttle.',
+    '',
+    '| publishing | events / request | requests/s | events/s | p50, ms | p99, ms | failed requests | requests/s by round |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...a.variants.map(
+      (w) =>
+        `| ${w.label} | ${w.eventsPerRequest} | ${cell(w, rps, n)} | ${cell(w, eps, n)} | ${cell(w, (b) => b.p50Ms, m1)} | ${cell(w, (b) => b.p99Ms, m1)} | ` +
+        `${w.blocks.reduce((k, b) => k + b.failed, 0)} | ${w.blocks.map((b) => n(b.requestsPerSecond)).join(', ')} |`,
+    ),
+    '',
+    `- Batches of 10: the API made ${ratio(v('api-batch'), v('sdk-batch'), rps)} the requests/s of SDK \`PublishBatch\`, with p99 ${ratio(v('api-batch'), v('sdk-batch'), (b) => b.p99Ms)} its p99.`,
+    `- One event per request: the API made ${ratio(v('api-single'), v('sdk-single'), rps)} the requests/s of SDK \`Publish\`, with p99 ${ratio(v('api-single'), v('sdk-single'), (b) => b.p99Ms)} its p99;`,
+    `  batches of 10 through the API carried ${ratio(v('api-batch'), v('api-single'), eps)} the events/s of single events.`,
+    `- Answers: ${failed === 0 ? 'every request was answered 202 (the API) or with no failed entry (the SDK)' : `**${failed} requests failed**`}; queues drained after every block:`,
+    `  ${a.drained ? 'yes' : '**no**'}; the events table holds ${a.stored.toLocaleString('en-US')} of the ${a.published.toLocaleString('en-US')} distinct events the blocks published.`,
+    '- What this is not: the local API is one Node.js process on the same two cores as the emulators and the functions, so these',
+    '  figures compare the local path (routing, API key, request model, mapping template, the SNS query API, the response template)',
+    '  with the SDK\'s call, on equal terms; on AWS, API Gateway adds its own latency and a partner gets what its usage plan allows',
+    `  (the sample partner: ${a.limits.plan}, that is, as many events/s single and ten times that in batches of 10).`,
+    '  Section 6 gives what publishing through the API costs.',
   ];
 }
