@@ -413,7 +413,7 @@ export function apiPublishSection(r: BenchResults): string[] {
     '- What this is not: the local API is one Node.js process on the same two cores as the emulators and the functions, so these',
     '  figures compare the local path (routing, API key, request model, mapping template, the SNS query API, the response template)',
     '  with the SDK\'s call, on equal terms; on AWS, API Gateway adds its own latency and a partner gets what its usage plan allows',
-    `  (the sample partner: ${a.limits.plan}, that is, as many events/s single and ten times that in batches of 10).`,
+    `  (the sample partner's key: ${a.limits.plan}, so at most that many events/s one at a time and ten times as many in batches of 10).`,
     '  Section 6 gives what publishing through the API costs.',
   ];
 }
