@@ -23,12 +23,11 @@ import { PublishBatchCommand, PublishCommand, type PublishBatchRequestEntry } fr
 import { synthesize } from '../local/cloud-assembly';
 import { LocalPipeline } from '../local/pipeline';
 import { type CloudEvent, generateScenario } from '../local/scenario';
+import { SAMPLE_PARTNER } from '../reliability/harness';
 import { pipelineTables, scanTable } from '../reliability/read-outcome';
 import { percentile, spread } from './stats';
 
 const ROOT = path.join(__dirname, '..');
-/** The sample app's partner (lib/event-pipeline-stack.ts). */
-export const SAMPLE_PARTNER = 'vendor-acme';
 const BATCH = 10;
 /** Limits the bench sets in its copy of the template, far above what two cores can send. */
 const LIFTED = 1_000_000;
