@@ -8,7 +8,12 @@
  *   PublishBatch, PutItem per record, x86_64, NodejsFunction's 128 MB;
  * - naive: the baseline at batch size 1, publishing one event per call;
  * - floor: each term at the least the design cannot avoid, and at most what
- *   any line measured (bench/cost-model.ts costFloor), so no line is below it.
+ *   any line measured (bench/cost-model.ts costFloor), so no line is below it;
+ * - defaults + API (single / batch): this pipeline's defaults with every event
+ *   published over HTTPS through the Events API, one REST request per event
+ *   (SNS Publish behind it) or one per 10 (SNS PublishBatch). Another product
+ *   (HTTPS producers, not SDK ones), so they are compared with each other and
+ *   with the SDK-published defaults, and are not inputs of the floor.
  */
 import { costFloor, costPerMillion, type CostPerMillion, type PipelineUse, type QueueUse } from './cost-model';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
@@ -55,9 +60,24 @@ export interface CostLines {
   readonly baseline: CostLine;
   readonly naive: CostLine;
   readonly floor: CostLine;
+  /** This pipeline's defaults published through the Events API, under each traffic, in the order of `traffic`. */
+  readonly api: ApiLines;
   /** Inputs that were modelled because a measurement was not available. */
   readonly modelledInputs: string[];
 }
+
+export interface ApiLines {
+  /** One REST request per event: the single publish, which makes one SNS Publish request. */
+  readonly single: readonly CostLine[];
+  /** One REST request per 10 events: the batch publish, which makes one SNS PublishBatch request. */
+  readonly batch: readonly CostLine[];
+}
+
+/** REST requests (and the SNS publish requests behind them) per event, publishing one event per request or a batch of 10. */
+export const API_PUBLISH = {
+  single: { apiRequestsPerEvent: 1, publishRequestsPerEvent: 1 },
+  batch: { apiRequestsPerEvent: 1 / PUBLISH_BATCH_MAX, publishRequestsPerEvent: 1 / PUBLISH_BATCH_MAX },
+} as const;
 
 /** Receives and deletes per event with full batches of `batchSize` at steady load. */
 function steadyQueue(fifo: boolean, batchSize: number): QueueUse {
@@ -147,12 +167,16 @@ export function costLines(handlers: readonly VariantFigures[], e2e: readonly End
   const lines = [...defaults, baseline, naive];
   const floor = costFloor(unavoidable, lines);
   const line = (use: PipelineUse): CostLine => ({ use, cost: costPerMillion(use) });
+  // The same lines as the defaults, everything but the publishing kept; not inputs of the floor.
+  const overApi = (how: keyof typeof API_PUBLISH) =>
+    defaults.map((d, i) => line({ ...d, name: `defaults + API (${how}), ${traffic[i].label}`, ...API_PUBLISH[how] }));
   return {
     traffic,
     defaults: defaults.map(line),
     baseline: line(baseline),
     naive: line(naive),
     floor,
+    api: { single: overApi('single'), batch: overApi('batch') },
     modelledInputs,
   };
 }

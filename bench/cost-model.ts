@@ -40,6 +40,11 @@ export interface PipelineUse {
   readonly functions: readonly FunctionUse[];
   /** DynamoDB write request units per event, all tables and indexes. */
   readonly writeUnitsPerEvent: number;
+  /**
+   * API Gateway REST API requests per event, for events published over HTTPS through the Events
+   * API (each request then makes the SNS publish request counted above). @default 0: SDK publishing
+   */
+  readonly apiRequestsPerEvent?: number;
 }
 
 export interface CostPerMillion {
@@ -48,6 +53,8 @@ export interface CostPerMillion {
   readonly sqs: number;
   readonly lambda: number;
   readonly dynamodb: number;
+  /** API Gateway REST requests: 0 for SDK publishing. */
+  readonly api: number;
   readonly total: number;
 }
 
@@ -88,7 +95,9 @@ export function costPerMillion(use: PipelineUse, prices: Prices = PRICES): CostP
   }, 0);
 
   const dynamodb = perMillion(use.writeUnitsPerEvent, prices.dynamodbWriteUnit.usd);
-  return { name: use.name, sns, sqs, lambda, dynamodb, total: sns + sqs + lambda + dynamodb };
+  // API Gateway bills REST API requests by the call, whatever their size.
+  const api = perMillion(use.apiRequestsPerEvent ?? 0, prices.apiGatewayRestRequest.usd);
+  return { name: use.name, sns, sqs, lambda, dynamodb, api, total: sns + sqs + lambda + dynamodb + api };
 }
 
 const minOf = (xs: readonly number[]) => Math.min(...xs);
@@ -124,6 +133,7 @@ export function minimumUse(name: string, uses: readonly PipelineUse[]): Pipeline
       architecture: uses.some((u) => u.functions[i].architecture === 'arm64') ? 'arm64' : 'x86_64',
     })),
     writeUnitsPerEvent: minOf(each((u) => u.writeUnitsPerEvent)),
+    apiRequestsPerEvent: minOf(each((u) => u.apiRequestsPerEvent ?? 0)),
   };
 }
 
@@ -140,7 +150,7 @@ export function costFloor(
 ): { use: PipelineUse; cost: CostPerMillion } {
   const use = minimumUse(unavoidable.name, [unavoidable, ...lines]);
   const costs = [costPerMillion(use, prices), ...lines.map((l) => costPerMillion(l, prices))];
-  const service = (k: 'sns' | 'sqs' | 'lambda' | 'dynamodb') => minOf(costs.map((c) => c[k]));
-  const [sns, sqs, lambda, dynamodb] = [service('sns'), service('sqs'), service('lambda'), service('dynamodb')];
-  return { use, cost: { name: use.name, sns, sqs, lambda, dynamodb, total: sns + sqs + lambda + dynamodb } };
+  const service = (k: 'sns' | 'sqs' | 'lambda' | 'dynamodb' | 'api') => minOf(costs.map((c) => c[k]));
+  const [sns, sqs, lambda, dynamodb, api] = [service('sns'), service('sqs'), service('lambda'), service('dynamodb'), service('api')];
+  return { use, cost: { name: use.name, sns, sqs, lambda, dynamodb, api, total: sns + sqs + lambda + dynamodb + api } };
 }

@@ -4,6 +4,7 @@
  */
 import { type BenchReport, cpuMsPerEvent } from '../local/bench';
 import type { FiguresStamp } from '../scripts/figures-stamp';
+import { type ApiPublishFigures, type PublishVariantId, blockSpread } from './api-publish';
 import type { ColdStartFigures } from './cold-start';
 import type { CostLines } from './cost-lines';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
@@ -18,7 +19,18 @@ export interface BenchResults {
   readonly stamp: FiguresStamp;
   readonly seconds: number;
   readonly machine: { cores: number; cpu: string; node: string; loadStart: number; loadEnd: number };
-  readonly plan: { rounds: number; events: number; subjects: number; slices: number; coldIterations: number; e2eEvents: number; e2eRuns: number; slowEvents: number };
+  readonly plan: {
+    rounds: number;
+    events: number;
+    subjects: number;
+    slices: number;
+    coldIterations: number;
+    e2eEvents: number;
+    e2eRuns: number;
+    slowEvents: number;
+    apiEvents: number;
+    apiRounds: number;
+  };
   readonly synth?: Pick<SynthFigures, 'settings'>;
   readonly tests?: { suite: Timing; baseline: Timing; failedRuns: number };
   readonly handlers?: readonly VariantFigures[];
@@ -31,6 +43,8 @@ export interface BenchResults {
   readonly slowArrival?: EndToEndFigures;
   /** Needs the handler figures; takes AWS batch maxima for what the local run did not give. */
   readonly cost?: CostLines;
+  /** Publishing through the local Events API against the SDK, in the same run. */
+  readonly apiPublish?: ApiPublishFigures;
   readonly eventBytes: number;
   /** Why a figure is missing, by section number. */
   readonly errors: Readonly<Record<string, string>>;
@@ -148,7 +162,26 @@ export function rows(r: BenchResults): Row[] {
     out.push({ figure: `6. cost per million events, ${traffic[traffic.length - 1].label}`, value: usd(backlog.total), baseline: usd(baseline.cost.total), ratio: times(backlog.total / baseline.cost.total), goal: '—' });
     out.push({ figure: `6. defaults ÷ floor (${usd(f)}), ${traffic[0].label}`, value: times(slow.total / f), baseline: times(baseline.cost.total / f), ratio: '—', goal: '≤ 1.20×', met: slow.total <= 1.2 * f });
     out.push({ figure: `6. defaults ÷ floor (${usd(f)}), ${traffic[traffic.length - 1].label}`, value: times(backlog.total / f), baseline: times(baseline.cost.total / f), ratio: '—', goal: '≤ 1.20×', met: backlog.total <= 1.2 * f });
+    // Publishing over HTTPS is another product: compared with the same defaults published with the SDK, not with the floor.
+    for (const how of ['batch', 'single'] as const) {
+      const line = r.cost.api[how][0].cost;
+      out.push({ figure: `6. cost per million events, defaults + API (${how}), ${traffic[0].label}`, value: `${usd(line.total)} (${times(line.total / slow.total)} SDK)`, baseline: '', ratio: '—', goal: '—' });
+    }
   } else out.push(missing(r, '6', 'cost per million events'));
+
+  if (r.apiPublish) {
+    const a = r.apiPublish;
+    const v = (id: PublishVariantId) => a.variants.find((x) => x.id === id)!;
+    const n = `median of ${a.rounds}`;
+    const ms = (x: number) => `${x.toFixed(1)} ms`;
+    for (const [api, sdk, what] of [['api-batch', 'sdk-batch', 'batches of 10, against SDK PublishBatch'], ['api-single', 'sdk-single', 'one event per request, against SDK Publish']] as const) {
+      const [x, y] = [v(api), v(sdk)];
+      const rps = (w: typeof x) => blockSpread(w, (b) => b.requestsPerSecond);
+      out.push({ figure: `7. local Events API, ${what}: requests/s (${n})`, value: ranged(x.blocks.map((b) => b.requestsPerSecond), rate), baseline: rate(rps(y).median), ratio: times(rps(x).median / rps(y).median), goal: '—' });
+      const p = (w: typeof x) => `${ms(blockSpread(w, (b) => b.p50Ms).median)} / ${ms(blockSpread(w, (b) => b.p99Ms).median)}`;
+      out.push({ figure: `7. local Events API, ${what}: latency p50 / p99 (${n})`, value: p(x), baseline: p(y), ratio: '—', goal: '—' });
+    }
+  } else out.push(missing(r, '7', 'publishing through the local Events API'));
   return out;
 }
 

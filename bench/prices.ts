@@ -13,6 +13,7 @@ export interface Price {
 }
 
 const READ = '2026-11-21';
+const READ_API = '2026-12-01';
 const SNS_PRICING = 'https://aws.amazon.com/sns/pricing/';
 
 export const PRICES = {
@@ -82,6 +83,14 @@ export const PRICES = {
     unit: 'per million on-demand write request units (standard table class)',
     source: 'https://airbyte.com/data-engineering-resources/dynamodb-pricing (us-east-1, after the November 2024 reduction; July 2025)',
     read: READ,
+  },
+  apiGatewayRestRequest: {
+    usd: 3.5,
+    unit: 'per million API Gateway REST API requests (first 333 million a month)',
+    source:
+      'https://docs.aws.amazon.com/pt_br/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html ' +
+      '(Table 4, REST API calls); https://aws.amazon.com/api-gateway/pricing/',
+    read: READ_API,
   },
 } as const satisfies Record<string, Price>;
 

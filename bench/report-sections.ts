@@ -3,6 +3,8 @@
  * every sample, and what is modelled rather than measured.
  */
 import { cpuMsPerEvent } from '../local/bench';
+import { type PublishVariantFigures, blockSpread } from './api-publish';
+import type { CostLines } from './cost-lines';
 import type { CostPerMillion, PipelineUse } from './cost-model';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
 import { THROUGHPUT_GOAL, kb, secs, usd, variant, type BenchResults } from './figures';
@@ -228,6 +230,7 @@ function throughputLines(r: BenchResults): string[] {
 }
 
 function useTable(uses: readonly PipelineUse[], costs: readonly CostPerMillion[]): string[] {
+  const api = uses.some((u) => (u.apiRequestsPerEvent ?? 0) > 0);
   const cell = (f: (u: PipelineUse) => string) => uses.map(f).join(' | ');
   const q = (u: PipelineUse, fifo: boolean) => u.queues.find((x) => x.fifo === fifo)!;
   const sqs = (u: PipelineUse, fifo: boolean) => `${q(u, fifo).sendsPerEvent} + ${f3(q(u, fifo).receivesPerEvent)} + ${f3(q(u, fifo).deletesPerEvent)}`;
@@ -245,10 +248,12 @@ function useTable(uses: readonly PipelineUse[], costs: readonly CostPerMillion[]
     `| event log: invocations × ms, MB, arch | ${cell((u) => fn(u, 0))} |`,
     `| state projector: invocations × ms, MB, arch | ${cell((u) => fn(u, 1))} |`,
     `| DynamoDB write request units | ${cell((u) => f3(u.writeUnitsPerEvent))} |`,
+    ...(api ? [`| API Gateway REST requests | ${cell((u) => f3(u.apiRequestsPerEvent ?? 0))} |`] : []),
     `| **USD per million events: SNS** | ${costs.map((c) => usd(c.sns)).join(' | ')} |`,
     `| SQS | ${costs.map((c) => usd(c.sqs)).join(' | ')} |`,
     `| Lambda | ${costs.map((c) => usd(c.lambda)).join(' | ')} |`,
     `| DynamoDB | ${costs.map((c) => usd(c.dynamodb)).join(' | ')} |`,
+    ...(api ? [`| API Gateway | ${costs.map((c) => usd(c.api)).join(' | ')} |`] : []),
     `| **total** | ${costs.map((c) => `**${usd(c.total)}**`).join(' | ')} |`,
   ];
 }
@@ -259,6 +264,36 @@ function priceTable(): string[] {
     '| price (us-east-1) | USD | source | read |',
     '| --- | ---: | --- | --- |',
     ...Object.values(PRICES).map((p) => `| ${p.unit} | ${p.usd} | ${known(p)}${p.source} | ${p.read} |`),
+  ];
+}
+
+/** The defaults published over HTTPS through the Events API, against the same defaults published with the SDK. */
+function apiCostLines(c: CostLines): string[] {
+  const { traffic, defaults, api } = c;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return [
+    '**Publishing over HTTPS: the Events API.** Producers that hold no AWS credentials publish through the REST API',
+    '(`EventsApi`, section 7), one event per request (the API calls SNS `Publish`) or a batch of up to 10 (`PublishBatch`). The',
+    'lines below are the defaults above with only the publishing changed: the same traffic, the same queues, functions and',
+    'writes, plus one REST request per event (single) or per 10 events (batch), and the SNS publish requests they make. They are',
+    'another product, publishing over HTTPS, so they are compared with each other and with the same pipeline published with the',
+    'SDK (PublishBatch, 10 per call), not with the floor, which is the floor of SDK publishing and is computed without them.',
+    '',
+    ...useTable(
+      [defaults[0].use, api.batch[0].use, api.single[0].use],
+      [defaults[0].cost, api.batch[0].cost, api.single[0].cost],
+    ),
+    '',
+    '| traffic | defaults, SDK PublishBatch | defaults + API (batch) | ÷ SDK | defaults + API (single) | ÷ SDK | single ÷ batch |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...traffic.map((t, i) => {
+      const [sdk, batch, single] = [defaults[i].cost.total, api.batch[i].cost.total, api.single[i].cost.total];
+      return `| ${t.label} | ${usd(sdk)} | ${usd(batch)} | ${ratio(batch, sdk)} | ${usd(single)} | ${ratio(single, sdk)} | ${ratio(single, batch)} |`;
+    }),
+    '',
+    `The REST requests cost ${usd(api.single[0].cost.api)} per million events one at a time and ${usd(api.batch[0].cost.api)} in batches of 10,`,
+    `on top of ${usd(api.single[0].cost.sns - defaults[0].cost.sns)} more SNS publish requests for single events. Not in these lines: API Gateway's data`,
+    'transfer out (the 202 receipts), its access logs in CloudWatch Logs, a WAF web ACL if one is attached, and its free tier.',
   ];
 }
 
@@ -317,6 +352,8 @@ export function costSection(r: BenchResults): string[] {
         ' compaction measured, and under slow arrival there is nothing to compact; the difference is DynamoDB write units.',
     `Event size: ${Math.round(r.eventBytes)} bytes (body and \`type\` attribute).`,
     '',
+    ...apiCostLines(r.cost),
+    '',
     ...priceTable(),
     '',
     'Not in the model: the customer-managed KMS key ($1 a month, and KMS requests that SQS and SNS make once per data key reuse',
@@ -324,5 +361,61 @@ export function costSection(r: BenchResults): string[] {
     "`Batch processed` line, so the naive baseline's one invocation per record costs more here too), X-Ray traces (sampled), the free",
     "tiers, and the Lambda pollers' empty long polls on idle queues, a fixed cost of a few hundred thousand requests a month per",
     'queue that does not grow with events.',
+  ];
+}
+
+export function apiPublishSection(r: BenchResults): string[] {
+  const head = ['## 7. Publishing through the Events API (local run)', ''];
+  const a = r.apiPublish;
+  if (!a) return [...head, ...notMeasured(r, '7')];
+  const v = (id: PublishVariantFigures['id']) => a.variants.find((x) => x.id === id)!;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const cell = (w: PublishVariantFigures, pick: Parameters<typeof blockSpread>[1], fmt: (x: number) => string) => {
+    const s = blockSpread(w, pick);
+    return `${fmt(s.median)} (${fmt(s.min)} – ${fmt(s.max)})`;
+  };
+  const m1 = (x: number) => x.toFixed(1);
+  const ratio = (api: PublishVariantFigures, sdk: PublishVariantFigures, pick: Parameters<typeof blockSpread>[1]) =>
+    `${(blockSpread(api, pick).median / blockSpread(sdk, pick).median).toFixed(2)}×`;
+  const failed = a.variants.reduce((k, w) => k + w.blocks.reduce((j, b) => j + b.failed, 0), 0);
+  const eps = (b: { eventsPerSecond: number }) => b.eventsPerSecond;
+  const rps = (b: { requestsPerSecond: number }) => b.requestsPerSecond;
+  return [
+    ...head,
+    "The sample app's REST API (`EventsApi`, `pipeline.apis[0]` of the local run: its synthesized template, mapping templates and",
+    'request model, served by `local/apigateway/` on the commit of the header), `POST /events` with the `vendor-acme` API key in',
+    '`x-api-key`, one event per request (`application/cloudevents+json`, SNS `Publish` behind it) and batches of 10',
+    '(`application/cloudevents-batch+json`, `PublishBatch`), against the SDK publishing the same events to the topic: `PublishBatch`',
+    '(10 per call) and `Publish` (one per call), with the local run\'s SNS client.',
+    `Conditions: one pipeline (time scale ${a.timeScale}), ${a.events.toLocaleString('en-US')} events over ${a.subjects} subjects per block (each variant its own copy: the`,
+    `same bodies, ids of the same length), ${a.concurrency} clients per block each sending its next request when its last is answered (keep-alive`,
+    'connections), the queues drained after each block so that no block\'s events are processed during another\'s, and',
+    `${a.rounds} rounds, each variant once per round, the order rotated each round (${a.orders.map((o) => o.join(' → ')).join('; ')}),`,
+    `after a warm-up round that is not counted; load average ${a.loadAverage.start.toFixed(2)} at the start, ${a.loadAverage.end.toFixed(2)} at the end,`,
+    'on the machine of the header, shared with the emulators, the functions and other work. Latency is at the client, from sending a',
+    'request to reading its whole answer. Medians over the rounds, with min and max.',
+    `The sample partner's usage plan allows ${a.limits.plan} and the stage ${a.limits.stage}, on AWS as in the local run; the bench raises`,
+    'those limits in its copy of the template, so that this measures the path through the API, not the throttle.',
+    '',
+    '| publishing | events / request | requests/s | events/s | p50, ms | p99, ms | failed requests | requests/s by round |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...a.variants.map(
+      (w) =>
+        `| ${w.label} | ${w.eventsPerRequest} | ${cell(w, rps, n)} | ${cell(w, eps, n)} | ${cell(w, (b) => b.p50Ms, m1)} | ${cell(w, (b) => b.p99Ms, m1)} | ` +
+        `${w.blocks.reduce((k, b) => k + b.failed, 0)} | ${w.blocks.map((b) => n(b.requestsPerSecond)).join(', ')} |`,
+    ),
+    '',
+    `- Batches of 10: the API made ${ratio(v('api-batch'), v('sdk-batch'), rps)} the requests/s of SDK \`PublishBatch\`, with p99 ${ratio(v('api-batch'), v('sdk-batch'), (b) => b.p99Ms)} its p99.`,
+    `- One event per request: the API made ${ratio(v('api-single'), v('sdk-single'), rps)} the requests/s of SDK \`Publish\`, with p99 ${ratio(v('api-single'), v('sdk-single'), (b) => b.p99Ms)} its p99;`,
+    `  batches of 10 through the API carried ${ratio(v('api-batch'), v('api-single'), eps)} the events/s of single events.`,
+    `- Answers: ${failed === 0 ? 'every request was answered 202 (the API) or with no failed entry (the SDK)' : `**${failed} requests failed**`}; queues drained after every block:`,
+    `  ${a.drained ? 'yes' : '**no**'}; the events table holds ${a.stored.toLocaleString('en-US')} of the ${a.published.toLocaleString('en-US')} distinct events the blocks published.`,
+    '- What this is not: the local API is one Node.js process on the same two cores as the emulators and the functions, so these',
+    '  figures compare the local path (routing, API key, request model, mapping template, the SNS query API, the response template)',
+    '  with the SDK\'s call, on equal terms. One difference in the work done: the local API sends its integration requests to fauxqs',
+    '  unsigned (the emulators check no signatures), where the SDK signs each call with SigV4 (API Gateway signs with its role on',
+    '  AWS). On AWS, API Gateway adds its own latency and a partner gets what its usage plan allows',
+    `  (the sample partner's key: ${a.limits.plan}, so at most that many events/s one at a time and ten times as many in batches of 10).`,
+    '  Section 6 gives what publishing through the API costs.',
   ];
 }

@@ -9,6 +9,7 @@ import { chartSvg, type ChartData } from './chart';
 import type { CostPerMillion } from './cost-model';
 import { rows, variant, type BenchResults } from './figures';
 import {
+  apiPublishSection,
   baselineSection,
   coldStartSection,
   costSection,
@@ -104,6 +105,8 @@ export function markdown(r: BenchResults): string {
     ...endToEndSection(r),
     '',
     ...costSection(r),
+    '',
+    ...apiPublishSection(r),
     '',
     'How far one stack scales, and what to change beyond it: [scaling.md](scaling.md).',
     '',

@@ -3,8 +3,9 @@
  * against a baseline measured in the same run, prints them next to their
  * goals and, for a full run, rewrites docs/benchmarks.md and its chart.
  *
- * Full: 3 rounds, 10,000 events, 5 end-to-end runs of each kind. Quick: 1 round,
- * 1,000 events, 1 end-to-end run, nothing written (`--quick --preview FILE` writes
+ * Full: 3 rounds, 10,000 events, 5 end-to-end runs of each kind, 5 rounds of
+ * publishing 2,000 events through the Events API and with the SDK. Quick: 1 round,
+ * 1,000 events, 1 end-to-end run, 3 rounds of 500 events published, nothing written (`--quick --preview FILE` writes
  * the page it would make to FILE).
  * A figure that cannot be measured is reported as such; the others still run.
  */
@@ -15,6 +16,7 @@ import { performance } from 'perf_hooks';
 import { benchPublish } from '../cli/bench-publish';
 import { runBenchmark, type BenchReport } from '../local/bench';
 import { currentStamp } from '../scripts/figures-stamp';
+import { measureApiPublish } from './api-publish';
 import { coldStart } from './cold-start';
 import { costLines } from './cost-lines';
 import { runLocalEndToEnd, type EndToEndFigures } from './end-to-end';
@@ -28,15 +30,15 @@ import { testComparison } from './unit-suite';
 const ROOT = path.join(__dirname, '..');
 const quick = process.argv.includes('--quick');
 const plan = quick
-  ? { rounds: 1, events: 1_000, subjects: 100, slices: 5, coldIterations: 5, e2eEvents: 1_000, e2eRuns: 1, slowEvents: 500 }
-  : { rounds: 3, events: 10_000, subjects: 100, slices: 10, coldIterations: 20, e2eEvents: 10_000, e2eRuns: 5, slowEvents: 2_000 };
+  ? { rounds: 1, events: 1_000, subjects: 100, slices: 5, coldIterations: 5, e2eEvents: 1_000, e2eRuns: 1, slowEvents: 500, apiEvents: 500, apiRounds: 3 }
+  : { rounds: 3, events: 10_000, subjects: 100, slices: 10, coldIterations: 20, e2eEvents: 10_000, e2eRuns: 5, slowEvents: 2_000, apiEvents: 2_000, apiRounds: 5 };
 
 const started = performance.now();
 const errors: Record<string, string> = {};
 
 /** Runs one figure; on failure records why and returns undefined. */
 async function attempt<T>(section: string, what: string, fn: () => T | Promise<T>): Promise<T | undefined> {
-  process.stderr.write(`[${section}/6 ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${what}\n`);
+  process.stderr.write(`[${section}/7 ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${what}\n`);
   try {
     return await fn();
   } catch (error) {
@@ -87,6 +89,9 @@ async function main(): Promise<void> {
     const cliPublish = await attempt('5', `CLI publish of ${plan.e2eEvents.toLocaleString('en-US')} events to the local run`, () =>
       benchPublish({ events: plan.e2eEvents }),
     );
+    const apiPublish = await attempt('7', `publishing through the local Events API and with the SDK, ${plan.apiEvents.toLocaleString('en-US')} events each, ${plan.apiRounds} rounds`, () =>
+      measureApiPublish({ events: plan.apiEvents, subjects: plan.subjects, rounds: plan.apiRounds, cdkOut: synth?.assembly }),
+    );
     const eventBytes = meanEventBytes(plan.events, plan.subjects);
     const cost = await attempt('6', 'cost model', () => {
       if (!handlers) throw new Error('it needs the handler figures (3)');
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
       throughputRuns,
       slowArrival,
       cost,
+      apiPublish,
       eventBytes,
       errors,
     };

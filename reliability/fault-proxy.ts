@@ -6,9 +6,10 @@
  * The same seed gives the same sequence of decisions; which request gets which decision depends on
  * the order in which requests arrive.
  */
-import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRandom } from '../local/scenario';
+import { type Upstream, forward, readBody } from './http-forward';
 import { WriteLog, type WriteRequest, parseWriteRequest } from './write-log';
 
 export type FaultKind =
@@ -172,9 +173,9 @@ export class FaultProxy {
       forwarded = write.without(held);
     }
     const sentAt = Date.now();
-    let upstream: { status: number; headers: IncomingMessage['headers']; body: Buffer };
+    let upstream: Upstream;
     try {
-      upstream = await this.forward(req, forwarded);
+      upstream = await forward(this.agent, this.target, req, forwarded, 500);
     } catch {
       // dynalite is down (restarting): reset the caller's connection, as a dead endpoint would.
       this.upstreamErrors++;
@@ -199,28 +200,6 @@ export class FaultProxy {
     res.end(responseBody);
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
-    const headers = { ...req.headers, host: this.target.host, 'content-length': String(body.length) };
-    return new Promise((resolve, reject) => {
-      const out = request(
-        { agent: this.agent, host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers },
-        (res) => {
-          readBody(res).then((b) => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: b }), reject);
-        },
-      );
-      out.on('error', reject);
-      out.end(body);
-    });
-  }
-}
-
-function readBody(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 function sendError(res: ServerResponse, error: { status: number; type: string; message: string }): void {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../local/cloud-assembly';
 import { LocalPipeline } from '../local/pipeline';
+import { LosingProxy } from './api-proxy';
 import { type ConservationReport, type DeadLetter, type Observations, checkConservation, scopeTo } from './conservation';
 import { type FaultRule, FaultProxy } from './fault-proxy';
 import { type PublishOutcome, type PublishedMessage, publishMessages } from './ledger';
@@ -15,6 +16,15 @@ import { InvocationObserver } from './observer';
 import { drainDeadLetters, pipelineTables, scanTable } from './read-outcome';
 
 export const CRASH_HOOK = join(__dirname, 'runtime', 'crash-hook.cjs');
+/** The sample app's partner, whose API key publishes (lib/event-pipeline-stack.ts). */
+export const SAMPLE_PARTNER = 'vendor-acme';
+
+export interface ApiPath {
+  readonly proxy: LosingProxy;
+  /** The stage URL through the proxy, without a trailing slash. */
+  readonly stageUrl: string;
+  readonly apiKey: string;
+}
 
 export interface HarnessOptions {
   /** Project root: cdk.json, bin/app.ts, node_modules and assets/. */
@@ -39,6 +49,7 @@ export class Harness {
   public readonly publishFailures: PublishOutcome['failed'] = [];
   /** Everything drained from the dead-letter queues so far. */
   public readonly deadLetters: DeadLetter[] = [];
+  private api?: Promise<ApiPath>;
 
   private constructor(
     public readonly pipeline: LocalPipeline,
@@ -46,6 +57,7 @@ export class Harness {
     public readonly observer: InvocationObserver,
     public readonly topicArn: string,
     private readonly workDir: string,
+    private readonly seed: number,
   ) {}
 
   static async start(options: HarnessOptions): Promise<Harness> {
@@ -74,12 +86,34 @@ export class Harness {
         await pipeline.stop();
         throw new Error('the stack has no FIFO topic with an SQS subscription');
       }
-      return new Harness(pipeline, proxy!, new InvocationObserver(pipeline, options.keepInvocations), topic.arn, workDir);
+      return new Harness(pipeline, proxy!, new InvocationObserver(pipeline, options.keepInvocations), topic.arn, workDir, options.seed ?? 1);
     } catch (error) {
       await proxy?.stop();
       rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * The sample partner's way in: the stage URL of the local Events API behind a proxy that can
+   * lose answers, and its API key. Started on first use, stopped with the harness.
+   */
+  apiPath(): Promise<ApiPath> {
+    this.api ??= (async () => {
+      const api = this.pipeline.apis[0];
+      if (!api) throw new Error('the stack has no REST API');
+      const key = api.apiKeys.find((k) => k.enabled && k.name.endsWith(SAMPLE_PARTNER));
+      if (!key) throw new Error(`the REST API has no key of ${SAMPLE_PARTNER}`);
+      const proxy = await LosingProxy.start(api.url, this.seed);
+      const stage = api.stages[0];
+      return { proxy, stageUrl: `${proxy.origin}/${encodeURIComponent(stage.name)}`, apiKey: key.value };
+    })();
+    return this.api;
+  }
+
+  /** Keeps messages published another way than `publish` (through the Events API), once accepted. */
+  record(messages: readonly PublishedMessage[]): void {
+    this.published.push(...messages);
   }
 
   /** Publishes, and keeps what SNS accepted. */
@@ -133,6 +167,8 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    const api = await this.api?.catch(() => undefined);
+    await api?.proxy.stop();
     await this.pipeline.stop();
     await this.proxy.stop();
     rmSync(this.workDir, { recursive: true, force: true });

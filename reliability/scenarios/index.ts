@@ -4,6 +4,7 @@
  * check over its own subjects and messages, and the checks particular to the fault.
  */
 import type { Harness } from '../harness';
+import { apiLostAnswer } from './api';
 import { blockedGroup } from './blocked';
 import { duplicates, reordering, visibility } from './delivery';
 import { DYNAMODB_SCENARIOS } from './dynamodb';
@@ -13,7 +14,7 @@ import type { Scenario, ScenarioRow, ScenarioScale } from './scenario';
 
 export { CI_SCALE, REPORT_SCALE, type Check, type Scenario, type ScenarioRow, type ScenarioScale, rowFailures, rowOk } from './scenario';
 
-export const SCENARIOS: readonly Scenario[] = [...DYNAMODB_SCENARIOS, visibility, duplicates, reordering, poisonMessages, blockedGroup, restart];
+export const SCENARIOS: readonly Scenario[] = [...DYNAMODB_SCENARIOS, visibility, duplicates, reordering, poisonMessages, blockedGroup, restart, apiLostAnswer];
 
 /** A scenario's own seed: scenarios on one pipeline must not generate the same event ids. */
 export function scenarioSeed(seed: number, id: string): number {

@@ -1,6 +1,7 @@
 import { costLines } from '../../bench/cost-lines';
 import type { EndToEndFigures } from '../../bench/end-to-end';
 import type { VariantFigures, VariantId } from '../../bench/handlers';
+import { PRICES } from '../../bench/prices';
 
 const variant = (id: VariantId, batchSize: number, writeUnitsPerEvent: number, meanInvocationMs: number): VariantFigures => ({
   id,
@@ -70,6 +71,31 @@ describe('cost lines', () => {
     expect(lines.baseline.use.functions.map((f) => f.invocationsPerEvent)).toEqual([0.1, 0.1]);
     expect(lines.defaults[0].use.queues.map((q) => [q.receivesPerEvent, q.deletesPerEvent])).toEqual([[0.1, 0.1], [0.1, 0.1]]);
     expect(lines.naive.use.publishRequestsPerEvent).toBe(1);
+  });
+
+  test('the API lines are the defaults with only the publishing changed: REST requests, and SNS Publish for single events', () => {
+    const { usd: rest } = PRICES.apiGatewayRestRequest;
+    const { usd: publish } = PRICES.snsFifoPublish;
+    lines.defaults.forEach((d, i) => {
+      const single = lines.api.single[i];
+      const batch = lines.api.batch[i];
+      const { name: _s, ...singleUse } = single.use;
+      const { name: _b, ...batchUse } = batch.use;
+      const { name: _d, ...sdkUse } = d.use;
+      expect(singleUse).toEqual({ ...sdkUse, apiRequestsPerEvent: 1, publishRequestsPerEvent: 1 });
+      expect(batchUse).toEqual({ ...sdkUse, apiRequestsPerEvent: 0.1, publishRequestsPerEvent: 0.1 });
+      // One REST request per event and nine more SNS publish requests per ten events; one REST request per ten events.
+      expect(single.cost.total - d.cost.total).toBeCloseTo(rest + 0.9 * publish, 10);
+      expect(batch.cost.total - d.cost.total).toBeCloseTo(rest / 10, 10);
+      expect([single.cost.sqs, single.cost.lambda, single.cost.dynamodb]).toEqual([d.cost.sqs, d.cost.lambda, d.cost.dynamodb]);
+    });
+    expect(lines.api.single.map((l) => l.use.name)).toEqual(lines.traffic.map((t) => `defaults + API (single), ${t.label}`));
+  });
+
+  test('the floor is the floor of SDK publishing: no API term, and no line, the API lines included, below it', () => {
+    expect(lines.floor.use.apiRequestsPerEvent).toBe(0);
+    expect(lines.floor.cost.api).toBe(0);
+    for (const l of [...lines.api.single, ...lines.api.batch]) expect(lines.floor.cost.total).toBeLessThanOrEqual(l.cost.total);
   });
 
   test('without a slow-arrival run, one state write per event is modelled and said so', () => {

@@ -39,6 +39,7 @@ describe('cost model', () => {
     expect(cost.lambda).toBeCloseTo(0.01 * 0.2 + 1000 * 0.0000133334 + 1 * 0.2 + 125 * 0.0000166667, 10);
     // DynamoDB: 3 M write request units
     expect(cost.dynamodb).toBeCloseTo(3 * 0.625, 10);
+    expect(cost.api).toBe(0);
     expect(cost.total).toBeCloseTo(cost.sns + cost.sqs + cost.lambda + cost.dynamodb, 10);
   });
 
@@ -57,6 +58,17 @@ describe('cost model', () => {
 
     // THEN only the request charge changes
     expect(single.sns - batched.sns).toBeCloseTo(0.9 * PRICES.snsFifoPublish.usd, 10);
+  });
+
+  test('bills API Gateway REST requests by the call, none for SDK publishing', () => {
+    // GIVEN the same use published with the SDK, and over HTTPS one event per request
+    const sdk = costPerMillion(use());
+    const overApi = costPerMillion(use({ apiRequestsPerEvent: 1 }));
+
+    // THEN 1 M REST requests, and nothing else changes
+    expect(sdk.api).toBe(0);
+    expect(overApi.api).toBeCloseTo(PRICES.apiGatewayRestRequest.usd, 10);
+    expect(overApi.total - sdk.total).toBeCloseTo(PRICES.apiGatewayRestRequest.usd, 10);
   });
 
   test('cites a source and a reading date for every price, and marks those not read', () => {
@@ -99,13 +111,14 @@ describe('cost model', () => {
       queues: fc.tuple(queue(false), queue(true)),
       functions: fc.tuple(fn, fn),
       writeUnitsPerEvent: fc.double({ min: 2, max: 6, noNaN: true }),
+      apiRequestsPerEvent: fc.constantFrom(0, 0.1, 1),
     });
     fc.assert(
       fc.property(line, fc.array(line, { minLength: 1, maxLength: 5 }), (unavoidable, lines) => {
         const floor = costFloor({ ...unavoidable, name: 'floor' }, lines).cost;
         for (const l of lines) {
           const c = costPerMillion(l);
-          for (const k of ['sns', 'sqs', 'lambda', 'dynamodb', 'total'] as const) expect(floor[k]).toBeLessThanOrEqual(c[k] + 1e-12);
+          for (const k of ['sns', 'sqs', 'lambda', 'dynamodb', 'api', 'total'] as const) expect(floor[k]).toBeLessThanOrEqual(c[k] + 1e-12);
         }
       }),
     );
