@@ -32,7 +32,7 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
     synthesized: false,
     skipped: [],
     notes: [],
-    published: { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, failed: 0, seconds: 0.1 },
+    published: { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, viaSns: 10, viaApi: 0, failed: 0, seconds: 0.1 },
     drained: true,
     seconds: 1,
     processedSeconds: 0.5,
