@@ -3,8 +3,8 @@
  * the AWS CLI, an SDK or the project's publisher.
  */
 import { envName } from '../cli/resources';
-import type { LocalRestApi } from './apigateway';
 import { eventsApiOf } from './api-publisher';
+import type { LocalRestApi } from './apigateway';
 import type { Emulators } from './emulators';
 import type { StackPlan } from './template';
 

@@ -78,8 +78,8 @@ describe('npm start', () => {
     expect(out).toMatch(/^Events API \S+, stage http:\/\/127\.0\.0\.1:\d+\/v1, key \S+-vendor-acme as x-api-key:$/m);
     expect(out).toMatch(new RegExp(`^  12 subjects, every publish of each: ${viaApi} publishes accepted \\(202\\) in \\d+ batch requests and \\d+ single-event requests`, 'm'));
     expect(out).toMatch(/-> 400, .* -> 400, .* -> 415, as expected$/m);
-    expect(out).toMatch(/^  requests by status: 202 x \d+, 400 x 2, 415 x 1/m);
-    expect(out).toMatch(/^  request time p50 \d+ ms, p99 \d+ ms \(measured by the local API Gateway/m);
+    expect(out).toMatch(/^ {2}requests by status: 202 x \d+, 400 x 2, 415 x 1/m);
+    expect(out).toMatch(/^ {2}request time p50 \d+ ms, p99 \d+ ms \(measured by the local API Gateway/m);
     expect(out).toMatch(/End-to-end latency over all queues: p50 \d+ ms, p99 \d+ ms/);
     expect(out).toMatch(/Final state of some subjects:\n\s+parcel-\S+\s+sequence\s+\d+\s+parcel\.delivered/);
     expect(cli.stderr()).toMatch(/Skipped \d+ resources that do not matter locally/);
