@@ -42,7 +42,8 @@ Options:
                       where it would drop lower, its queue's visibility timeout and batching
                       window are scaled by the same larger factor, so their ratios stay as deployed
   --keep              after the summary, keep everything running until Ctrl-C and print the
-                      endpoints and names as export lines (also written to .local/endpoints.json)
+                      endpoints and names as export lines (also written to .local/endpoints.json),
+                      with EVENTS_API_URL and EVENTS_API_KEY when the stack has an Events API
   --quiet             no progress and no list of skipped resources; the summary only
   --cdk-out DIR       cloud assembly to read (default cdk.out)
   --no-synth          read DIR as it is instead of synthesizing bin/app.ts into it first
