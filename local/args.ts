@@ -18,6 +18,8 @@ export interface CliOptions {
   readonly endpointsFile?: string;
   /** Where the functions' logs are written. @default logs/ beside the endpoints file */
   readonly logDir?: string;
+  /** Share of the subjects the demo publishes through the stack's Events API, 0 to 1; 0 turns it off. */
+  readonly apiShare: number;
 }
 
 export class UsageError extends Error {
@@ -40,7 +42,8 @@ Options:
                       where it would drop lower, its queue's visibility timeout and batching
                       window are scaled by the same larger factor, so their ratios stay as deployed
   --keep              after the summary, keep everything running until Ctrl-C and print the
-                      endpoints and names as export lines (also written to .local/endpoints.json)
+                      endpoints and names as export lines (also written to .local/endpoints.json),
+                      with EVENTS_API_URL and EVENTS_API_KEY when the stack has an Events API
   --quiet             no progress and no list of skipped resources; the summary only
   --cdk-out DIR       cloud assembly to read (default cdk.out)
   --no-synth          read DIR as it is instead of synthesizing bin/app.ts into it first
@@ -53,6 +56,11 @@ Options:
                       each in a folder of its own: the functions' logs go to logs/ beside it
   --log-dir DIR       where the functions' logs are written (default: logs/ beside the
                       endpoints file); a folder another run is writing is refused
+  --api-share X       share of the parcels (those without a malformed event) published through
+                      the stack's Events API (POST /events, single events and batches, with the
+                      sample partner's API key) instead of SNS PublishBatch, 0 to 1 (default 0.3);
+                      a few invalid requests (400, 415) go on top. Ignored when the stack has no API
+  --no-api            the same as --api-share 0: everything through SNS PublishBatch
   --help              show this help
 `;
 
@@ -67,6 +75,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     help: false,
     cdkOut: 'cdk.out',
     drainTimeoutSeconds: 120,
+    apiShare: 0.3,
   };
   const numeric: Record<string, [key: string, integer: boolean, min: number]> = {
     '--events': ['events', true, 1],
@@ -75,6 +84,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--time-scale': ['timeScale', false, Number.MIN_VALUE],
     '--concurrency': ['concurrency', true, 1],
     '--timeout': ['drainTimeoutSeconds', false, Number.MIN_VALUE],
+    '--api-share': ['apiShare', false, 0],
   };
   const strings: Record<string, string> = {
     '--cdk-out': 'cdkOut',
@@ -83,13 +93,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--endpoints-file': 'endpointsFile',
     '--log-dir': 'logDir',
   };
-  const flags: Record<string, [string, boolean]> = {
+  const flags: Record<string, [string, boolean | number]> = {
     '--keep': ['keep', true],
     '--quiet': ['quiet', true],
     '--help': ['help', true],
     '-h': ['help', true],
     '--synth': ['synth', true],
     '--no-synth': ['synth', false],
+    '--no-api': ['apiShare', 0],
   };
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -119,6 +130,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   if (!given.has('subjects')) options.subjects = Math.min(Number(options.subjects), Number(options.events));
   const parsed = options as unknown as CliOptions;
+  if (parsed.apiShare > 1) throw new UsageError(`--api-share must be a number from 0 to 1 (got ${parsed.apiShare})`);
   if (parsed.subjects > parsed.events) {
     throw new UsageError(`--subjects (${parsed.subjects}) cannot exceed --events (${parsed.events})`);
   }

@@ -58,17 +58,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const summary = await runDemo(pipeline, scenario, {
       drainTimeoutMs: options.drainTimeoutSeconds * 1000,
       progress: new Progress(process.stderr, !options.quiet),
+      apiShare: options.apiShare,
     });
     process.stdout.write(`${formatSummary(summary).join('\n')}\n`);
     if (options.json) writeJson(resolve(options.json), summary);
-    const ok = summary.drained && summary.published.failed === 0 && summary.orderingViolations.length === 0;
+    const unexpected = summary.api?.invalid.filter((i) => i.status !== i.expected) ?? [];
+    const ok = summary.drained && summary.published.failed === 0 && summary.orderingViolations.length === 0 && unexpected.length === 0;
     if (!summary.drained) process.stderr.write(`The queues did not drain within ${options.drainTimeoutSeconds} s.\n`);
     if (summary.orderingViolations.length > 0) {
       process.stderr.write(`${summary.orderingViolations.length} FIFO ordering violations: a handler broke the partial batch response contract.\n`);
     }
+    for (const i of unexpected) process.stderr.write(`The Events API answered ${i.status} to ${i.request}, not ${i.expected}.\n`);
     if (!options.keep) return ok ? 0 : 1;
 
-    const vars = exportedVariables(pipeline.plan, pipeline.emulators);
+    const vars = exportedVariables(pipeline.plan, pipeline.emulators, pipeline.apis);
     const file = endpointsFile;
     writeJson(file, vars);
     process.stdout.write(`\n${exportLines(vars).join('\n')}\n`);

@@ -2,6 +2,7 @@
  * One demo run on a started pipeline: publish the scenario, wait for the queues to drain while
  * showing progress, then gather the summary.
  */
+import { type ApiDemoRun, apiSubjects, eventsApiOf, publishThroughApi, sendInvalidRequests } from './api-publisher';
 import type { LocalPipeline } from './pipeline';
 import { Progress } from './progress';
 import { type PublishResult, publishEntries } from './publisher';
@@ -21,7 +22,14 @@ export interface DemoRunOptions {
    * everything is published at once and a backlog builds up.
    */
   readonly slowArrival?: boolean;
+  /**
+   * Share of the subjects (those without a malformed event) published through the stack's Events
+   * API (`POST /events`) instead of SNS PublishBatch, with a few invalid requests on top. Ignored
+   * when the stack has no API. @default 0 (everything through SNS)
+   */
+  readonly apiShare?: number;
 }
+
 
 /** Rounds of at most one entry per subject: the k-th round holds each subject's k-th entry. */
 export function oneEntryPerSubject(entries: readonly PublishEntry[]): PublishEntry[][] {
@@ -46,30 +54,58 @@ export async function runDemo(pipeline: LocalPipeline, scenario: Scenario, optio
   const tick = () => options.progress?.update(progressState(pipeline, scenario, published));
   const ticker = setInterval(tick, 100);
   try {
-    const sns = new SnsWire(pipeline.emulators.snsSqsEndpoint, pipeline.plan.region);
+    const target = options.apiShare ? eventsApiOf(pipeline.apis) : undefined;
+    const viaApi = target ? apiSubjects(scenario.entries, options.apiShare!) : new Set<string>();
     const rounds = options.slowArrival && scenario.entries.length > 0 ? oneEntryPerSubject(scenario.entries) : [scenario.entries];
-    let publish: PublishResult | undefined;
+    const before = target && { byStatus: { ...target.api.stats.byStatus }, requests: target.api.stats.latenciesMs.length };
+    const invalid = target ? await sendInvalidRequests(target) : [];
+    const startedAt = Date.now();
+    let finishedAt = startedAt;
+    const failed: PublishResult['failed'] = [];
+    const viaSns = { published: 0 };
+    const viaHttp = { published: 0, failed: [] as PublishResult['failed'], requests: { single: 0, batch: 0, retried: 0 } };
+    const sns = new SnsWire(pipeline.emulators.snsSqsEndpoint, pipeline.plan.region);
     try {
       for (const round of rounds) {
-        const before = publish?.published ?? 0;
-        const r = await publishEntries(round, {
-          sns,
-          topicArn: topic.arn,
-          fifo: topic.fifo,
-          onPublished: (n) => (published = before + n),
-          onBatch: options.onPublishBatch,
-        });
-        publish = publish ? { ...publish, published: before + r.published, failed: [...publish.failed, ...r.failed], finishedAt: r.finishedAt } : r;
+        const [snsBefore, apiBefore] = [viaSns.published, viaHttp.published];
+        let [snsNow, apiNow] = [0, 0];
+        const onPublished = () => (published = snsBefore + apiBefore + snsNow + apiNow);
+        const [r, a] = await Promise.all([
+          publishEntries(
+            round.filter((e) => !viaApi.has(e.subject)),
+            { sns, topicArn: topic.arn, fifo: topic.fifo, onPublished: (n) => ((snsNow = n), onPublished()), onBatch: options.onPublishBatch },
+          ),
+          target && publishThroughApi(round.filter((e) => viaApi.has(e.subject)), { target, onPublished: (n) => ((apiNow = n), onPublished()) }),
+        ]);
+        finishedAt = Date.now();
+        viaSns.published += r.published;
+        failed.push(...r.failed);
+        if (a) {
+          viaHttp.published += a.published;
+          viaHttp.failed.push(...a.failed);
+          failed.push(...a.failed);
+          for (const k of ['single', 'batch', 'retried'] as const) viaHttp.requests[k] += a.requests[k];
+        }
         if (options.slowArrival && !(await pipeline.waitForDrain(options.drainTimeoutMs))) break;
       }
     } finally {
       sns.destroy();
     }
+    const publish: PublishResult = { published: viaSns.published + viaHttp.published, failed, startedAt, finishedAt };
+    const api: ApiDemoRun | undefined = target && {
+      api: target.api.logicalId,
+      url: target.url,
+      apiKeyName: target.apiKeyName,
+      subjects: viaApi.size,
+      result: viaHttp,
+      invalid,
+      before: before!,
+    };
     const drained = await pipeline.waitForDrain(options.drainTimeoutMs);
     const drainedAt = Date.now();
     tick();
     options.progress?.done();
-    return await collectSummary(pipeline, scenario, publish!, drainedAt, drained);
+    return await collectSummary(pipeline, scenario, publish, drainedAt, drained, api);
   } finally {
     clearInterval(ticker);
     options.progress?.done();

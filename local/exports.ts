@@ -3,14 +3,20 @@
  * the AWS CLI, an SDK or the project's publisher.
  */
 import { envName } from '../cli/resources';
+import { eventsApiOf } from './api-publisher';
+import type { LocalRestApi } from './apigateway';
 import type { Emulators } from './emulators';
 import type { StackPlan } from './template';
 
 /** `EventsTableName` -> `EVENTS_TABLE_NAME`: the CLI's naming, so the CLI reads what the local run writes. */
 export { envName } from '../cli/resources';
 
-/** Variables in a stable order: endpoints, region, topic, then tables and queues. */
-export function exportedVariables(plan: StackPlan, emulators: Emulators): Record<string, string> {
+/**
+ * Variables in a stable order: endpoints, region, topic, the Events API (`EVENTS_API_URL`, its stage
+ * URL without a trailing slash, and `EVENTS_API_KEY`, the key to send as `x-api-key`), then tables
+ * and queues.
+ */
+export function exportedVariables(plan: StackPlan, emulators: Emulators, apis: readonly LocalRestApi[] = []): Record<string, string> {
   const vars: Record<string, string> = {
     AWS_ENDPOINT_URL_SNS: emulators.snsSqsEndpoint,
     AWS_ENDPOINT_URL_SQS: emulators.snsSqsEndpoint,
@@ -22,6 +28,10 @@ export function exportedVariables(plan: StackPlan, emulators: Emulators): Record
     AWS_SECRET_ACCESS_KEY: 'local',
   };
   if (plan.topics.length > 0) vars.TOPIC_ARN = plan.topics[0].arn;
+  // Before the outputs: the template's EventsApiUrl output holds the AWS URL, not the local one.
+  const api = eventsApiOf(apis);
+  if (api) vars.EVENTS_API_URL = api.url;
+  if (api?.apiKey) vars.EVENTS_API_KEY = api.apiKey;
   const named = new Set(Object.values(vars));
   const add = (name: string, value: string) => {
     if (named.has(value) || name in vars) return;

@@ -55,7 +55,8 @@ export async function publishEntries(entries: readonly PublishEntry[], options: 
   return { published, failed, startedAt, finishedAt: Date.now() };
 }
 
-function shard(key: string, lanes: number): number {
+/** The lane of a subject: the same subject always gets the same lane. */
+export function shard(key: string, lanes: number): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
   return Math.abs(h) % lanes;

@@ -2,7 +2,7 @@
 import { DIFFERENCES, formatDifference } from './differences';
 import type { EventSourceRuntime } from './event-sources';
 import type { BatchMessage } from './sqs-event';
-import type { RunSummary } from './summary';
+import type { ApiSummary, RunSummary } from './summary';
 
 const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
 const MAX_VIOLATIONS_LISTED = 10;
@@ -43,6 +43,24 @@ export function formatTimings(sources: readonly Pick<EventSourceRuntime, 'fn' | 
   ];
 }
 
+/** The demo's Events API part: what went through it, the answers by status and the request times. */
+export function formatApiSummary(api: ApiSummary | undefined): string[] {
+  if (!api) return [];
+  const r = api.requests;
+  const unexpected = api.invalid.filter((i) => i.status !== i.expected);
+  return [
+    '',
+    `Events API ${api.api}, stage ${api.url}${api.apiKeyName ? `, key ${api.apiKeyName} as x-api-key` : ''}:`,
+    `  ${api.subjects} subjects, every publish of each: ${api.publishes} publishes accepted (202)` +
+      ` in ${r.batch} batch requests and ${r.single} single-event requests, ${r.retried} retried${api.failed ? `, ${api.failed} FAILED` : ''}`,
+    `  ${r.invalid} invalid requests on top, not events of the scenario: ` +
+      api.invalid.map((i) => `${i.request} -> ${i.status}${i.status === i.expected ? '' : ` (expected ${i.expected})`}`).join(', ') +
+      (unexpected.length ? `; ${unexpected.length} NOT answered as expected` : ', as expected'),
+    `  requests by status: ${Object.entries(api.byStatus).map(([status, n]) => `${status} x ${n}`).join(', ') || 'none'}`,
+    `  request time p50 ${ms(api.latencyMs.p50)}, p99 ${ms(api.latencyMs.p99)} (measured by the local API Gateway, from a request's arrival to its answer)`,
+  ];
+}
+
 export function formatSummary(s: RunSummary): string[] {
   const p = s.published;
   const lines = [
@@ -51,7 +69,8 @@ export function formatSummary(s: RunSummary): string[] {
     `  time scale ${s.timeScale}: function timeouts, visibility timeouts and batching windows x${s.timeScale}` +
       ` (function timeouts no lower than 1 s: see each queue's factor below)`,
     `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
-      ` = ${p.publishes} publishes in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
+      ` = ${p.publishes} publishes${s.api ? ` (${p.viaSns} through SNS PublishBatch, ${p.viaApi} through the Events API)` : ''}` +
+      ` in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
     s.drained
       ? `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`
       : `  NOT every event was processed: ${s.queues.reduce((n, q) => n + q.remaining, 0)} messages left` +
@@ -61,6 +80,7 @@ export function formatSummary(s: RunSummary): string[] {
     '',
     'Tables:',
     ...s.tables.map((t) => `  ${t.logicalId.padEnd(36)} ${String(t.items).padStart(7)} items   ${t.name}`),
+    ...formatApiSummary(s.api),
     '',
     'Queues (latency = publish, i.e. SNS delivering into the queue, to the handler returning success for the message):',
   ];

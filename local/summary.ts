@@ -5,11 +5,12 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
+import type { ApiDemoRun, InvalidRequestOutcome } from './api-publisher';
 import type { LocalPipeline } from './pipeline';
 import type { PublishResult } from './publisher';
 import type { Scenario } from './scenario';
 import type { OrderingViolation } from './sqs-event';
-import { LatencyRecorder } from './stats';
+import { LatencyRecorder, percentile } from './stats';
 import type { QueuePlan, SkippedResource } from './template';
 
 export interface DeadLetter {
@@ -57,6 +58,29 @@ export interface QueueSummary {
   readonly deadLetterQueue?: { readonly name: string; readonly messages: number; readonly listed: DeadLetter[] };
 }
 
+/** The demo's use of the Events API. */
+export interface ApiSummary {
+  /** The RestApi's logical id. */
+  readonly api: string;
+  /** The stage URL published to. */
+  readonly url: string;
+  /** The key sent as x-api-key, by name. */
+  readonly apiKeyName?: string;
+  /** Subjects published through the API, every publish of each. */
+  readonly subjects: number;
+  /** Publishes of the scenario (events and duplicate deliveries) the API answered 202 for. */
+  readonly publishes: number;
+  readonly failed: number;
+  /** Requests the demo sent: single events, batches, retries after 429 or 5xx, and invalid requests. */
+  readonly requests: { readonly single: number; readonly batch: number; readonly retried: number; readonly invalid: number };
+  /** Every request the API answered during the demo, by status code, as the local API Gateway counted them. */
+  readonly byStatus: Record<string, number>;
+  /** Time to answer, measured by the local API Gateway from the request's arrival to its answer (server side). */
+  readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  /** The invalid requests, with the status expected and the status answered. */
+  readonly invalid: InvalidRequestOutcome[];
+}
+
 export interface RunSummary {
   readonly stack: string;
   readonly region: string;
@@ -70,9 +94,14 @@ export interface RunSummary {
     readonly malformed: number;
     readonly outOfOrder: number;
     readonly publishes: number;
+    /** Of the publishes: through SNS PublishBatch, and through the Events API. */
+    readonly viaSns: number;
+    readonly viaApi: number;
     readonly failed: number;
     readonly seconds: number;
   };
+  /** Present when the demo published through the stack's Events API. */
+  readonly api?: ApiSummary;
   readonly drained: boolean;
   /** First publish to drained, dead-lettering of failing messages included. */
   readonly seconds: number;
@@ -94,6 +123,7 @@ export async function collectSummary(
   publish: PublishResult,
   drainedAt: number,
   drained: boolean,
+  api?: ApiDemoRun,
   stateSamples = 5,
 ): Promise<RunSummary> {
   const seconds = (drainedAt - publish.startedAt) / 1000;
@@ -115,9 +145,12 @@ export async function collectSummary(
       malformed: scenario.malformedIds.length,
       outOfOrder: scenario.outOfOrder,
       publishes: publish.published,
+      viaSns: publish.published - (api?.result.published ?? 0),
+      viaApi: api?.result.published ?? 0,
       failed: publish.failed.length,
       seconds: (publish.finishedAt - publish.startedAt) / 1000,
     },
+    api: api && apiSummary(pipeline, api),
     drained,
     seconds,
     processedSeconds,
@@ -131,6 +164,29 @@ export async function collectSummary(
     orderingViolations: pipeline.sources.flatMap((s) =>
       s.poller.stats.orderingViolations.map((v) => ({ function: s.fn.name, queue: s.queue.name, ...v })),
     ),
+  };
+}
+
+function apiSummary(pipeline: LocalPipeline, run: ApiDemoRun): ApiSummary {
+  const stats = pipeline.apis.find((a) => a.logicalId === run.api)!.stats;
+  const byStatus: Record<string, number> = {};
+  for (const [status, n] of Object.entries(stats.byStatus)) {
+    const since = n - (run.before.byStatus[status] ?? 0);
+    if (since > 0) byStatus[status] = since;
+  }
+  const latencies = stats.latenciesMs.slice(run.before.requests);
+  const { published, failed, requests } = run.result;
+  return {
+    api: run.api,
+    url: run.url,
+    apiKeyName: run.apiKeyName,
+    subjects: run.subjects,
+    publishes: published,
+    failed: failed.length,
+    requests: { ...requests, invalid: run.invalid.length },
+    byStatus,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    invalid: run.invalid,
   };
 }
 

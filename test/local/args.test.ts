@@ -21,7 +21,16 @@ describe('parseArgs', () => {
     expect(parseArgs(['--keep', '--endpoints-file', 'run-2.json']).endpointsFile).toBe('run-2.json');
   });
 
+  test('--api-share sets the share of subjects published through the Events API; --no-api turns it off', () => {
+    expect(parseArgs([]).apiShare).toBe(0.3);
+    expect(parseArgs(['--api-share', '0.5']).apiShare).toBe(0.5);
+    expect(parseArgs(['--api-share', '0']).apiShare).toBe(0);
+    expect(parseArgs(['--no-api']).apiShare).toBe(0);
+  });
+
   test.each([
+    [['--api-share', '1.5'], /--api-share must be a number from 0 to 1 \(got 1\.5\)/],
+    [['--api-share', '-0.1'], /--api-share must be a number >= 0/],
     [['--events', '0'], /--events must be a whole number >= 1 \(got 0\)/],
     [['--events', '1.5'], /--events must be a whole number/],
     [['--time-scale', '0'], /--time-scale must be a number > 0/],

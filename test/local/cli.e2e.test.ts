@@ -70,6 +70,16 @@ describe('npm start', () => {
     expect(out).toMatch(/time scale 0\.01/);
     expect(out).toMatch(/published 1000 events \(10 malformed, \d+ out of order\) \+ 50 duplicate deliveries/);
     expect(out).toMatch(/dead-letter queue \S+: 10 messages/);
+    // 30% of the parcels without a malformed event go through the Events API, with three invalid requests on top.
+    expect(out).toMatch(/= 1050 publishes \((\d+) through SNS PublishBatch, (\d+) through the Events API\)/);
+    const [, viaSns, viaApi] = /\((\d+) through SNS PublishBatch, (\d+) through the Events API\)/.exec(out)!.map(Number);
+    expect(viaSns + viaApi).toBe(1050);
+    expect(viaApi).toBeGreaterThan(0);
+    expect(out).toMatch(/^Events API \S+, stage http:\/\/127\.0\.0\.1:\d+\/v1, key \S+-vendor-acme as x-api-key:$/m);
+    expect(out).toMatch(new RegExp(`^  12 subjects, every publish of each: ${viaApi} publishes accepted \\(202\\) in \\d+ batch requests and \\d+ single-event requests`, 'm'));
+    expect(out).toMatch(/-> 400, .* -> 400, .* -> 415, as expected$/m);
+    expect(out).toMatch(/^ {2}requests by status: 202 x \d+, 400 x 2, 415 x 1/m);
+    expect(out).toMatch(/^ {2}request time p50 \d+ ms, p99 \d+ ms \(measured by the local API Gateway/m);
     expect(out).toMatch(/End-to-end latency over all queues: p50 \d+ ms, p99 \d+ ms/);
     expect(out).toMatch(/Final state of some subjects:\n\s+parcel-\S+\s+sequence\s+\d+\s+parcel\.delivered/);
     expect(cli.stderr()).toMatch(/Skipped \d+ resources that do not matter locally/);
@@ -80,11 +90,25 @@ describe('npm start', () => {
     const cli = run([
       'local/cli.ts', '--keep', '--quiet', '--no-synth', '--cdk-out', join(dir, 'cdk.out'), '--events', '20', '--subjects', '2',
     ]);
+    // A failing expectation must not leave the run (and this test file) waiting for a signal.
+    try {
+      await keptRunServes(cli);
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    expect(await cli.exit).toBe(0);
+  });
+
+  async function keptRunServes(cli: Run): Promise<void> {
     await waitFor(() => /^export STATE_TABLE_NAME=.*$/m.test(cli.stdout()), 90_000);
     const vars = Object.fromEntries([...cli.stdout().matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(vars)).toEqual(
-      expect.arrayContaining(['AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'TOPIC_ARN', 'EVENTS_TABLE_NAME']),
+      expect.arrayContaining([
+        'AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'TOPIC_ARN', 'EVENTS_TABLE_NAME',
+        'EVENTS_API_URL', 'EVENTS_API_KEY',
+      ]),
     );
+    expect(vars.EVENTS_API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(JSON.parse(readFileSync(join(PROJECT_DIR, '.local', 'endpoints.json'), 'utf8'))).toEqual(vars);
 
     // WHEN a client publishes an event through the printed endpoints
@@ -114,13 +138,26 @@ describe('npm start', () => {
     sns.destroy();
     dynamodb.destroy();
 
-    cli.child.kill('SIGINT');
-    expect(await cli.exit).toBe(0);
-  });
+    // WHEN a partner publishes an event through the Events API, as the README's curl does
+    const apiEvent = { ...event, id: 'kept-api-1', subject: 'parcel-kept-api' };
+    const posted = await fetch(`${vars.EVENTS_API_URL}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json', 'x-api-key': vars.EVENTS_API_KEY },
+      body: JSON.stringify(apiEvent),
+    });
+    expect(posted.status).toBe(202);
+    // THEN its receipt answers 200 with the event once it is stored
+    let receipt: Response | undefined;
+    for (let i = 0; i < 100 && receipt?.status !== 200; i++) {
+      if (receipt) await new Promise((r) => setTimeout(r, 100));
+      receipt = await fetch(`${vars.EVENTS_API_URL}/events/kept-api-1`);
+    }
+    expect({ status: receipt!.status, body: await receipt!.json() }).toEqual({ status: 200, body: apiEvent });
+  }
 
   test('--help documents the flags', async () => {
     const cli = run(['local/cli.ts', '--help']);
     expect(await cli.exit).toBe(0);
-    for (const flag of ['--events', '--subjects', '--quiet', '--keep', '--time-scale']) expect(cli.stdout()).toContain(flag);
+    for (const flag of ['--events', '--subjects', '--quiet', '--keep', '--time-scale', '--api-share', '--no-api']) expect(cli.stdout()).toContain(flag);
   });
 });

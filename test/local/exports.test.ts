@@ -1,8 +1,13 @@
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EventPipelineStack } from '../../lib';
+import { LocalRestApi } from '../../local/apigateway';
+import type { AwsServices } from '../../local/apigateway/aws-services';
 import { readAssembly } from '../../local/cloud-assembly';
 import type { Emulators } from '../../local/emulators';
 import { envName, exportLines, exportedVariables } from '../../local/exports';
-import { planStack } from '../../local/template';
+import { type CfnTemplate, planStack } from '../../local/template';
 
 describe('envName', () => {
   test.each([
@@ -37,6 +42,36 @@ describe('exportedVariables', () => {
     });
     const resources = Object.entries(vars).filter(([k]) => !k.startsWith('AWS_'));
     expect(new Set(resources.map(([, v]) => v)).size).toBe(resources.length);
+  });
+});
+
+describe('exportedVariables with the sample stack and its Events API', () => {
+  const emulators = { snsSqsEndpoint: 'http://127.0.0.1:4566', dynamodbEndpoint: 'http://127.0.0.1:8000' } as Emulators;
+  const queueUrl = (name: string) => `http://sqs.us-east-1.localhost:4566/000000000000/${name}`;
+  const env = { stackName: 'EventPipeline-local', region: 'us-east-1', accountId: '000000000000', queueUrl };
+  const template = Template.fromStack(new EventPipelineStack(new App(), 'EventPipeline-local', { stage: 'sandbox' })).toJSON() as CfnTemplate;
+  const plan = planStack(template, env);
+  // The API as the run serves it (not started: its port is 0), with the keys it made up.
+  const api = new LocalRestApi(plan.apis[0], {} as AwsServices, env);
+
+  test('EVENTS_API_URL is the stage URL without a trailing slash, EVENTS_API_KEY the partner key sent as x-api-key', () => {
+    // WHEN
+    const vars = exportedVariables(plan, emulators, [api]);
+    // THEN
+    const partner = api.apiKeys.find((k) => k.name.endsWith('vendor-acme'))!;
+    expect(partner.value).toMatch(/^\w{40}$/);
+    expect({ url: vars.EVENTS_API_URL, key: vars.EVENTS_API_KEY }).toEqual({ url: 'http://127.0.0.1:0/v1', key: partner.value });
+    // The stack's EventsApiUrl output names the AWS URL, which the local one replaces.
+    expect(Object.values(vars).filter((v) => v.includes('execute-api'))).toEqual([]);
+    expect(Object.keys(vars).slice(0, 10)).toEqual([
+      'AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_DEFAULT_REGION',
+      'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'TOPIC_ARN', 'EVENTS_API_URL', 'EVENTS_API_KEY',
+    ]);
+  });
+
+  test('a stack without an API exports neither', () => {
+    const vars = exportedVariables({ ...plan, apis: [], outputs: [] }, emulators, []);
+    expect(Object.keys(vars).filter((k) => k.startsWith('EVENTS_API'))).toEqual([]);
   });
 });
 

@@ -1,12 +1,14 @@
 /**
  * Runs the sample app's pipeline on the emulators, with its real handler bundles: 1,000 events
- * across 50 parcels, 5% duplicate deliveries, some out-of-order sequences and 1% malformed.
+ * across 50 parcels, 5% duplicate deliveries, some out-of-order sequences and 1% malformed; 30% of
+ * the parcels without a malformed event go through the Events API, the rest through SNS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { INVALID_REQUESTS, apiSubjects } from '../../local/api-publisher';
 import { synthesize } from '../../local/cloud-assembly';
 import { runDemo } from '../../local/demo-run';
 import type { FunctionHost } from '../../local/lambda-host';
@@ -21,6 +23,7 @@ const PROJECT_DIR = join(__dirname, '..', '..');
 // queue's visibility timeout (180 s) and batching window are scaled by the same 1/30, to about 6 s.
 // Malformed messages are dead-lettered by the functions at once.
 const TIME_SCALE = 0.002;
+const API_SHARE = 0.3;
 
 jest.setTimeout(120_000);
 
@@ -45,7 +48,7 @@ describe('the local pipeline, end to end', () => {
     scenario = generateScenario({ events: 1000, subjects: 50, seed: 2024 });
     watchFifoDeliveries(pipeline.sources.find((s) => s.queue.fifo)!.host);
     // WHEN the scenario is published and the queues drain
-    summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 60_000 });
+    summary = await runDemo(pipeline, scenario, { drainTimeoutMs: 60_000, apiShare: API_SHARE });
   });
 
   afterAll(async () => {
@@ -55,6 +58,8 @@ describe('the local pipeline, end to end', () => {
 
   /** Per message group: SequenceNumbers in delivery order, and deliveries that overlapped. */
   const fifoDeliveries = new Map<string, string[]>();
+  /** Per message group: the event ids in the order first delivered. */
+  const fifoEventOrder = new Map<string, string[]>();
   let concurrentGroupDeliveries = 0;
 
   function watchFifoDeliveries(host: FunctionHost): void {
@@ -71,6 +76,9 @@ describe('the local pipeline, end to end', () => {
       for (const r of records) {
         const group = r.attributes.MessageGroupId!;
         fifoDeliveries.set(group, [...(fifoDeliveries.get(group) ?? []), r.attributes.SequenceNumber!]);
+        const id = eventIdOf(r.body);
+        const order = fifoEventOrder.get(group) ?? [];
+        if (id !== undefined && !order.includes(id)) fifoEventOrder.set(group, [...order, id]);
       }
       try {
         return await invoke(event);
@@ -78,6 +86,14 @@ describe('the local pipeline, end to end', () => {
         groups.forEach((group) => inFlight.delete(group));
       }
     };
+  }
+
+  function eventIdOf(body: string): string | undefined {
+    try {
+      return (JSON.parse(body) as { id?: string }).id;
+    } catch {
+      return undefined;
+    }
   }
 
   async function drainDeadLetters(queue: QueuePlan): Promise<Message[]> {
@@ -124,6 +140,15 @@ describe('the local pipeline, end to end', () => {
       // A redelivery repeats its SequenceNumber; nothing later in the group comes before it.
       expect(sequenceNumbers).toEqual([...sequenceNumbers].sort());
     }
+  });
+
+  test("each subject's events reach the FIFO queue in the order published, through the API as through SNS", () => {
+    const viaApi = apiSubjects(scenario.entries, API_SHARE);
+    const published = new Map<string, string[]>();
+    for (const e of scenario.entries.filter((entry) => entry.kind === 'event')) published.set(e.subject, [...(published.get(e.subject) ?? []), e.id]);
+    const delivered = (subject: string) => (fifoEventOrder.get(subject) ?? []).filter((id) => !scenario.malformedIds.includes(id));
+    expect(viaApi.size).toBeGreaterThan(0);
+    for (const [subject, ids] of published) expect({ subject, ids: delivered(subject) }).toEqual({ subject, ids });
   });
 
   test('the events table holds every valid event as published, and nothing else', async () => {
@@ -186,6 +211,43 @@ describe('the local pipeline, end to end', () => {
 
   test('no record failed: malformed messages did not use up receives or hold back their FIFO group', () => {
     expect(summary.queues.map((q) => [q.queue, q.failedAttempts])).toEqual(pipeline.sources.map((s) => [s.queue.name, 0]));
+  });
+
+  test("the demo's API part: whole subjects through POST /events, in batches and single events, and the invalid requests refused", () => {
+    const viaApi = apiSubjects(scenario.entries, API_SHARE);
+    const apiEntries = scenario.entries.filter((e) => viaApi.has(e.subject)).length;
+    const api = summary.api!;
+    expect(api.url).toBe(pipeline.apis[0].stages[0].url);
+    expect({ subjects: api.subjects, publishes: api.publishes, failed: api.failed }).toEqual({ subjects: 12, publishes: apiEntries, failed: 0 });
+    expect({ viaApi: summary.published.viaApi, viaSns: summary.published.viaSns }).toEqual({
+      viaApi: apiEntries,
+      viaSns: scenario.entries.length - apiEntries,
+    });
+    expect(api.requests.single).toBeGreaterThan(0);
+    expect(api.requests.batch).toBeGreaterThan(0);
+    expect(api.invalid.map((i) => [i.request, i.status])).toEqual(INVALID_REQUESTS.map((r) => [r.request, r.expected]));
+    // Every request the API answered: a 202 per publish request, the invalid ones' 400s and 415,
+    // and whatever a retried request got before it (429 or 5xx).
+    const { '202': accepted, '400': badBody, '415': wrongType, ...others } = api.byStatus;
+    expect({ accepted, badBody, wrongType }).toEqual({ accepted: api.requests.single + api.requests.batch, badBody: 2, wrongType: 1 });
+    expect(Object.values(others).reduce((a, b) => a + b, 0)).toBe(api.requests.retried);
+    expect(api.latencyMs.p99).toBeGreaterThanOrEqual(api.latencyMs.p50!);
+  });
+
+  test('events published through the API have their receipt (GET /events/{id}: 200); the invalid requests stored nothing (404)', async () => {
+    const viaApi = apiSubjects(scenario.entries, API_SHARE);
+    const url = summary.api!.url;
+    const status = async (id: string) => (await fetch(`${url}/events/${encodeURIComponent(id)}`)).status;
+    // A sample of 100, evenly spread: the stage's burst allows 200 requests at once.
+    const all = scenario.events.filter((e) => viaApi.has(e.subject)).map((e) => e.id);
+    const ids = Array.from({ length: Math.min(100, all.length) }, (_, i) => all[Math.floor((i * all.length) / Math.min(100, all.length))]);
+    expect(ids.length).toBe(100);
+    expect(await Promise.all(ids.map(status))).toEqual(ids.map(() => 200));
+    const invalidIds = INVALID_REQUESTS.flatMap((r) => {
+      const body = JSON.parse(r.body) as { id: string } | { id: string }[];
+      return Array.isArray(body) ? body.map((e) => e.id) : [body.id];
+    });
+    expect(await Promise.all(invalidIds.map(status))).toEqual(invalidIds.map(() => 404));
   });
 
   test('the summary reports tables, latency and the time scale', () => {

@@ -1,5 +1,24 @@
-import type { QueueSummary, RunSummary } from '../../local/summary';
+import type { ApiSummary, QueueSummary, RunSummary } from '../../local/summary';
 import { formatSummary } from '../../local/summary-format';
+
+function api(overrides: Partial<ApiSummary> = {}): ApiSummary {
+  return {
+    api: 'PipelineApi',
+    url: 'http://127.0.0.1:1/v1',
+    apiKeyName: 'vendor-acme',
+    subjects: 2,
+    publishes: 4,
+    failed: 0,
+    requests: { single: 2, batch: 1, retried: 0, invalid: 2 },
+    byStatus: { '202': 3, '400': 1, '415': 1 },
+    latencyMs: { p50: 3, p99: 12 },
+    invalid: [
+      { request: 'an event without subject', expected: 400, status: 400 },
+      { request: 'an event sent as text/plain', expected: 415, status: 415 },
+    ],
+    ...overrides,
+  };
+}
 
 function queue(overrides: Partial<QueueSummary> = {}): QueueSummary {
   return {
@@ -32,7 +51,7 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
     synthesized: false,
     skipped: [],
     notes: [],
-    published: { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, failed: 0, seconds: 0.1 },
+    published: { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, viaSns: 10, viaApi: 0, failed: 0, seconds: 0.1 },
     drained: true,
     seconds: 1,
     processedSeconds: 0.5,
@@ -92,6 +111,30 @@ describe('formatSummary', () => {
     const text = formatSummary(summary({ queues: [queue({ deadLetterQueue })] })).join('\n');
     expect(text).toContain('- d1: body: not valid JSON [from the failure.reason message attribute]');
     expect(text).toContain("- d2: write failed [from the function's log (the message has no failure.reason attribute)]");
+  });
+
+  test('without the Events API, the publishes are not split by path and there is no API section', () => {
+    const text = formatSummary(summary()).join('\n');
+    expect(text).toContain('= 10 publishes in 0.10 s');
+    expect(text).not.toMatch(/Events API|requests by status/);
+  });
+
+  test('the Events API part: publishes by path, requests by status, the invalid requests and the request times', () => {
+    const published = { events: 10, duplicates: 0, malformed: 0, outOfOrder: 0, publishes: 10, viaSns: 6, viaApi: 4, failed: 0, seconds: 0.1 };
+    const text = formatSummary(summary({ published, api: api() })).join('\n');
+    expect(text).toContain('= 10 publishes (6 through SNS PublishBatch, 4 through the Events API) in 0.10 s');
+    expect(text).toContain('Events API PipelineApi, stage http://127.0.0.1:1/v1, key vendor-acme as x-api-key:');
+    expect(text).toContain('  2 subjects, every publish of each: 4 publishes accepted (202) in 1 batch requests and 2 single-event requests, 0 retried\n');
+    expect(text).toContain('an event without subject -> 400, an event sent as text/plain -> 415, as expected');
+    expect(text).toContain('  requests by status: 202 x 3, 400 x 1, 415 x 1\n');
+    expect(text).toContain('  request time p50 3 ms, p99 12 ms (measured by the local API Gateway');
+  });
+
+  test('an invalid request the API accepted is called out', () => {
+    const invalid = [{ request: 'an event sent as text/plain', expected: 415, status: 202 }];
+    const text = formatSummary(summary({ api: api({ invalid, failed: 1 }) })).join('\n');
+    expect(text).toContain('an event sent as text/plain -> 202 (expected 415); 1 NOT answered as expected');
+    expect(text).toContain('0 retried, 1 FAILED');
   });
 
   test('the times in use are printed per queue, with their factor', () => {
