@@ -3,7 +3,7 @@
  * each call may make its API call on a real account. integ-tests derives a call's grant from
  * the API's name, which for API Gateway's management API is never an IAM action.
  */
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { app, stack } from './integ.events-api';
 
@@ -40,4 +40,22 @@ test('reading the key is GET on that key, and the receipt is POST on GET /events
   for (const r of invokes) {
     expect(r).toMatch(/::\/restapis\/.*ExportsOutputRefPipelineApi.*\/resources\/.*ExportsOutputRefPipelineApieventsid.*\/methods\/GET/);
   }
+});
+
+test('the signed reader may invoke exactly GET /events/* on the API stage, and nothing else', () => {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Object.keys(Template.fromStack(stack).findResources('AWS::IAM::Role')).find((id) => id.startsWith('IntegSignedReader')) }] },
+  });
+  const readerStatements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+  expect(readerStatements).toHaveLength(1);
+  expect(readerStatements[0].Action).toBe('execute-api:Invoke');
+  const api = stack.pipeline.api!;
+  const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+  expect(readerStatements[0].Resource).toEqual({
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':',
+        { Ref: logicalId(api.api) }, '/', { Ref: logicalId(api.stage) }, '/GET/events/*'],
+    ],
+  });
 });

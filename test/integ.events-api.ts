@@ -3,19 +3,24 @@
 // authorizes publishing); the test then waits for the delivery receipt,
 // GET /events/{id} answering 200 with the event, which the event log stored.
 //
-// Why the POST uses the API key and not SigV4: integ-tests' httpApiCall sends
-// an unsigned fetch, and awsApiCall only calls AWS SDK clients, none of which
-// is execute-api; signing would take a function of our own in the assertions
-// stack. The read is signed the way awsApiCall signs every call: API Gateway's
-// TestInvokeMethod on the deployed GET /events/{id} method runs its
-// integration (the integration role, the mapping templates, DynamoDB) as a
-// client's request would, without the method's IAM authorization, which the
-// caller of TestInvokeMethod needs apigateway:POST on the method for instead.
+// The POST uses the API key because that is how the sample stack authorizes
+// publishing. The reads are IAM-authorized (SigV4): integ-tests' httpApiCall
+// sends an unsigned fetch, and awsApiCall only calls AWS SDK clients, none of
+// which is execute-api, so a function of the test (test/integ-functions/
+// signed-get.ts, bundled at synth by esbuild) signs a GET with its own role and
+// the publisher's signer, and an unsigned GET must be refused with 403. The
+// stored event is also read through API Gateway's TestInvokeMethod, which runs
+// the method's integration (the integration role, the mapping templates,
+// DynamoDB) without its IAM authorization.
 //
 // Run it with `npm run integ` (see the README); CI only synthesizes it
 // (`npm run integ:synth`).
+import { join } from 'node:path';
 import { AwsApiCall, ExpectedResult, type IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { EventPipelineStack } from '../lib';
 
 /** The sample stack's partner (lib/event-pipeline-stack.ts). */
@@ -32,8 +37,8 @@ const region = Stack.of(stack).region;
 
 /**
  * integ-tests grants each call the IAM action named after its API (`apigateway:GetApiKey`,
- * `apigateway:TestInvokeMethod`), which API Gateway's management API does not have: its actions
- * are the HTTP methods of its resources. This grants `action` on `resource` instead, and drops
+ * `apigateway:TestInvokeMethod`, `lambda:Invoke`), which are not IAM actions: API Gateway's
+ * management API's actions are the HTTP methods of its resources, and Lambda's is InvokeFunction. This grants `action` on `resource` instead, and drops
  * the wrong grant (as test/integ.pipeline.ts does for sns:PublishBatch), from the call's provider
  * and from its waiter's, which makes the call again and again.
  */
@@ -106,4 +111,26 @@ replaceGrant(receipt, 'apigateway:TestInvokeMethod', 'apigateway:POST', methodAr
 const stored = getEvent('body.data.note').assertAtPath('body.data.note', ExpectedResult.exact(event.data.note));
 replaceGrant(stored, 'apigateway:TestInvokeMethod', 'apigateway:POST', methodArn);
 
-getKey.next(post).next(receipt).next(stored);
+// AND the receipt as an IAM-authorized reader gets it: a SigV4-signed GET answers 200 with the event
+const reader = new NodejsFunction(stack, 'IntegSignedReader', {
+  entry: join(__dirname, 'integ-functions', 'signed-get.ts'),
+  runtime: lambda.Runtime.NODEJS_22_X,
+  architecture: lambda.Architecture.ARM_64,
+  timeout: Duration.seconds(30),
+  bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+});
+reader.addToRolePolicy(
+  new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [api.api.arnForExecuteApi('GET', '/events/*', api.stage.stageName)] }),
+);
+const signedRead = integ.assertions
+  .invokeFunction({ functionName: reader.functionName, payload: JSON.stringify({ url: `${api.url}/events/${event.id}` }) })
+  .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson({ status: 200, id: event.id, note: event.data.note }) }));
+// integ-tests grants lambda:Invoke (named after the SDK call), which is not an IAM action, next to lambda:InvokeFunction.
+replaceGrant(signedRead, 'lambda:Invoke', 'lambda:InvokeFunction', reader.functionArn);
+
+// AND an unsigned read is refused
+const unsignedRead = integ.assertions
+  .httpApiCall(`${api.url}/events/${event.id}`, { method: 'GET' })
+  .expect(ExpectedResult.objectLike({ status: 403 }));
+
+getKey.next(post).next(receipt).next(stored).next(signedRead).next(unsignedRead);
