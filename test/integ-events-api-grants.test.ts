@@ -3,20 +3,12 @@
  * each call may make its API call on a real account. integ-tests derives a call's grant from
  * the API's name, which for API Gateway's management API is never an IAM action.
  */
-import { type CfnElement, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { type Statement, assertionGrants } from './helpers/assertion-grants';
 import { app, stack } from './integ.events-api';
 
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const assertions = app.node.findAll().filter(Stack.isStack).find((s) => s !== stack)!;
-const template = Template.fromStack(assertions);
-const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] } }[];
-const statements = roles.flatMap((r) => (r.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement));
-const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const { assertions, statements, actions } = assertionGrants(app, stack);
 
 test('the assertions stack is found', () => {
   expect(assertions.stackName).toMatch(/DeployAssert/);

@@ -3,20 +3,11 @@
  * make its API call on a real account. integ-tests derives a call's grant from the API's name,
  * which is not always an IAM action.
  */
-import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { assertionGrants } from './helpers/assertion-grants';
 import { app, stack } from './integ.pipeline';
 
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const assertions = app.node.findAll().filter(Stack.isStack).find((s) => s !== stack)!;
-const template = Template.fromStack(assertions);
-const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] } }[];
-const statements = roles.flatMap((r) => (r.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement));
-const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const { assertions, template, roles, actions } = assertionGrants(app, stack);
 /** The ARN of a resource of the test stack, as the assertions stack imports it. */
 const imported = (exportName: RegExp) => ({ 'Fn::ImportValue': Match.stringLikeRegexp(exportName.source) });
 
