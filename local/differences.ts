@@ -71,9 +71,10 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     title: 'Outdated receipt handles',
     text:
-      "a delete with a receipt handle from before the message's visibility timeout ended deletes nothing (fauxqs), so the message " +
-      'is processed again; on a standard queue SQS may accept the old handle. DeleteMessageBatch reports a garbage receipt handle ' +
-      'as deleted',
+      "a delete made after the message's visibility timeout ended deletes nothing (fauxqs forgets the handle), whether or not the " +
+      'message was received again, so it is processed again; on SQS the latest handle still deletes until the message is received ' +
+      'again, and on a standard queue an older one may too. The summary counts such deletes (staleDeletes), not as processed. ' +
+      'DeleteMessageBatch reports a garbage receipt handle as deleted',
   },
   {
     title: 'FIFO receives return runs of a group',
@@ -98,6 +99,13 @@ export const DIFFERENCES: readonly Difference[] = [
     text:
       'IAM, KMS encryption and resource policies are not enforced; alarms, metrics, log groups and X-Ray traces do not exist, and ' +
       'function logs go to files (logs/ beside the endpoints file, or --log-dir)',
+  },
+  {
+    title: 'Callback handlers answer at once',
+    text:
+      "a handler's callback answers as soon as it is called: callbackWaitsForEmptyEventLoop is not honoured (on AWS the answer " +
+      'waits for the event loop to empty unless it is false), and the legacy context.succeed, fail and done do nothing, so a ' +
+      'handler that answers with them times out',
   },
   {
     title: 'NODE_OPTIONS',
@@ -129,7 +137,11 @@ export const DIFFERENCES: readonly Difference[] = [
     text:
       "$input, $util, $context and $stageVariables are API Gateway's; Java methods on values are JavaScript's plus length(), isEmpty(), " +
       'equals(), contains(), containsKey(), matches(), replaceAll() and split(), whose regular expressions are JavaScript ones. ' +
-      'JSONPath takes $, .name, [\'name\'], [n], [*] and .length() only; numbers are re-serialized by JavaScript',
+      'JSONPath takes $, .name, [\'name\'], ["name"], [n] (negative counts from the end), [*], .* and .length() only; numbers are re-serialized by JavaScript',
+  },
+  {
+    title: 'Repeated request headers',
+    text: 'a header sent more than once reaches the mapping templates and parameters with its first value',
   },
   {
     title: 'SNS behind the API is fauxqs',

@@ -54,8 +54,9 @@ export function timeFactor(fn: FunctionPlan, timeScale: number): number {
   return timeoutMs * timeScale >= MIN_FUNCTION_TIMEOUT_MS ? timeScale : MIN_FUNCTION_TIMEOUT_MS / timeoutMs;
 }
 
+/** In fractional milliseconds: rounding each time on its own could break visibility >= 6 x timeout + window. */
 export function scaledFunctionTimeoutMs(fn: FunctionPlan, timeScale: number): number {
-  return Math.round(fn.timeoutSeconds * 1000 * timeFactor(fn, timeScale));
+  return fn.timeoutSeconds * 1000 * timeFactor(fn, timeScale);
 }
 
 /** The function timeout, the queue's visibility timeout and the batching window, as the local run uses them. */
@@ -66,8 +67,8 @@ export function sourceTimings(mapping: EventSourcePlan, plan: StackPlan, timeSca
   return {
     factor,
     timeoutMs: scaledFunctionTimeoutMs(fn, timeScale),
-    visibilityTimeoutMs: Math.round(queue.visibilityTimeoutSeconds * 1000 * factor),
-    batchingWindowMs: Math.round(mapping.maximumBatchingWindowSeconds * 1000 * factor),
+    visibilityTimeoutMs: queue.visibilityTimeoutSeconds * 1000 * factor,
+    batchingWindowMs: mapping.maximumBatchingWindowSeconds * 1000 * factor,
   };
 }
 

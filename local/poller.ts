@@ -53,9 +53,10 @@ export interface PollerStats {
    */
   redeliveredInFlight: number;
   /**
-   * Deletes made with a receipt handle older than the message's latest receive. They delete
-   * nothing locally, so the message is processed again (on a FIFO queue SQS refuses such a handle
-   * too; on a standard queue it may delete the message).
+   * Deletes made after the message's visibility timeout ended, or with a receipt handle older than
+   * its latest receive. They delete nothing locally, so the message is processed again (on SQS a
+   * delete with the latest handle still works until the message is received again, and on a
+   * standard queue an older handle may work too).
    */
   staleDeletes: number;
   /** FIFO responses that reported a success after a failure in the same group (none on a standard queue). */
@@ -87,7 +88,7 @@ export class QueuePoller {
   private readonly abort = new AbortController();
   private busyLanes = 0;
   /** Messages an invocation holds (received, not yet deleted or failed): how many hold each, and its latest receipt handle. */
-  private readonly held = new Map<string, { holders: number; receiptHandle: string }>();
+  private readonly held = new Map<string, { holders: number; receiptHandle: string; visibleAt: number }>();
 
   constructor(private readonly options: PollerOptions) {}
 
@@ -169,6 +170,7 @@ export class QueuePoller {
       this.abort.signal,
     );
     const receivedAt = Date.now();
+    const visibleAt = receivedAt + visibilityTimeoutMs;
     const messages = out.Messages ?? [];
     if (messages.length === 0) this.stats.emptyReceives++;
     this.stats.received += messages.length;
@@ -178,8 +180,9 @@ export class QueuePoller {
         this.stats.redeliveredInFlight++;
         held.holders++;
         held.receiptHandle = ReceiptHandle;
+        held.visibleAt = visibleAt;
       } else {
-        this.held.set(MessageId, { holders: 1, receiptHandle: ReceiptHandle });
+        this.held.set(MessageId, { holders: 1, receiptHandle: ReceiptHandle, visibleAt });
       }
     }
     return messages.map((message) => ({ message, receivedAt }));
@@ -226,12 +229,22 @@ export class QueuePoller {
   }
 
   private async delete(records: SQSRecord[]): Promise<void> {
-    const stale = new Set(records.filter((r) => this.held.get(r.messageId)?.receiptHandle !== r.receiptHandle));
+    // fauxqs forgets a receipt handle once its visibility timeout ends, whether or not the message
+    // was received again: such a delete deletes nothing here.
+    const now = Date.now();
+    const stale = new Set(
+      records.filter((r) => {
+        const held = this.held.get(r.messageId);
+        return held?.receiptHandle !== r.receiptHandle || now >= held.visibleAt;
+      }),
+    );
     this.stats.staleDeletes += stale.size;
+    // A message whose visibility timeout has ended is no longer held by this invocation.
+    stale.forEach((r) => this.unhold(r.messageId));
     try {
       await this.deleteChunks(records, stale);
     } finally {
-      records.forEach((r) => this.unhold(r.messageId));
+      records.filter((r) => !stale.has(r)).forEach((r) => this.unhold(r.messageId));
     }
   }
 

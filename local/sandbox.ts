@@ -91,6 +91,8 @@ export class Sandbox {
     this.worker.on('message', (m: { type: string; id: number; ok: boolean; result?: unknown; error?: InvokeError }) => {
       if (m.type !== 'result' || m.id !== this.invocationId) return;
       this.settle({ ok: m.ok, result: m.ok ? JSON.parse(m.result as string) : undefined, error: m.error });
+      // The runtime ends the environment after an unhandled rejection: no invocation may follow in it.
+      if (m.error?.errorType === 'Runtime.UnhandledPromiseRejection') this.kill();
     });
     this.worker.on('exit', () => {
       this.alive = false;

@@ -49,7 +49,8 @@ function binary(value: Uint8Array | string | undefined): string | undefined {
 /**
  * Which records of a batch failed, following Lambda's rules for ReportBatchItemFailures:
  * a thrown error fails every record; an empty or null response is a full success; a malformed
- * response, or one naming an unknown message, fails every record.
+ * response (not an object: a string, a number, an array), or one naming an unknown message, fails
+ * every record.
  */
 export function failedMessageIds(
   records: readonly SQSRecord[],
@@ -59,7 +60,7 @@ export function failedMessageIds(
   const all = new Set(records.map((r) => r.messageId));
   if (!outcome.ok) return all;
   if (!reportBatchItemFailures || outcome.result === null || outcome.result === undefined) return new Set();
-  if (typeof outcome.result !== 'object') return all;
+  if (typeof outcome.result !== 'object' || Array.isArray(outcome.result)) return all;
   const failures = (outcome.result as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === null || failures === undefined) return new Set();
   if (!Array.isArray(failures)) return all;

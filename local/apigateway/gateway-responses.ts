@@ -28,7 +28,7 @@ const BUILT_IN: Readonly<Record<GatewayResponseType, readonly [status: number, m
   BAD_REQUEST_PARAMETERS: [400, 'Missing required request parameters', 'BadRequestException'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported Media Type', 'UnsupportedMediaTypeException'],
   REQUEST_TOO_LARGE: [413, 'Request Too Long', 'RequestTooLongException'],
-  INTEGRATION_FAILURE: [500, 'Internal server error', 'InternalServerErrorException'],
+  INTEGRATION_FAILURE: [504, 'Internal server error', 'InternalServerErrorException'],
   INTEGRATION_TIMEOUT: [504, 'Endpoint request timed out', 'InternalServerErrorException'],
   API_CONFIGURATION_ERROR: [500, 'Internal server error', 'InternalServerErrorException'],
 };

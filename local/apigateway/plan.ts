@@ -216,7 +216,8 @@ export function planRestApis(inputs: readonly ApiResourceInput[]): RestApiPlan[]
           id: k.ref,
           name: String(k.props.Name ?? k.logicalId),
           value: typeof k.props.Value === 'string' ? k.props.Value : undefined,
-          enabled: k.props.Enabled === undefined || isTrue(k.props.Enabled),
+          // CreateApiKey (and so AWS::ApiGateway::ApiKey) leaves a key disabled unless Enabled is true.
+          enabled: isTrue(k.props.Enabled),
         })),
     };
   });
@@ -285,7 +286,14 @@ export function parseAwsUri(uri: string): AwsTarget {
   const [, region, service, kind, rest] = match;
   // `{subdomain}.{service}` addresses a subdomain of the service's endpoint.
   const name = service.split('.').pop()!;
-  if (kind === 'action') return { region, service: name, kind, value: rest.split('&')[0] };
+  if (kind === 'action') {
+    // `action/Publish&TopicArn=...` (CDK's actionParameters) carries request parameters that the
+    // local API does not send: refuse the template rather than call the action without them.
+    if (rest.includes('&')) {
+      throw new Error(`integration Uri ${uri}: parameters in an action Uri are not emulated; map them in the request template instead`);
+    }
+    return { region, service: name, kind, value: rest };
+  }
   return { region, service: name, kind: 'path', value: rest.startsWith('/') ? rest : `/${rest}` };
 }
 

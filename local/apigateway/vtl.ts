@@ -100,7 +100,12 @@ export const UTIL: Readonly<Record<string, (value: unknown) => unknown>> = {
   urlEncode,
   urlDecode,
   base64Encode: (value) => Buffer.from(String(value ?? ''), 'utf8').toString('base64'),
-  base64Decode: (value) => Buffer.from(String(value ?? ''), 'base64').toString('utf8'),
+  base64Decode: (value) => {
+    // Java's Base64 decoder, which API Gateway uses, refuses what Node's would skip over.
+    const text = String(value ?? '');
+    if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error(`$util.base64Decode: not base64: ${text.slice(0, 40)}`);
+    return Buffer.from(text, 'base64').toString('utf8');
+  },
   parseJson: (value) => JSON.parse(String(value)),
 };
 

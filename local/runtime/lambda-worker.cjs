@@ -123,18 +123,37 @@ async function main() {
     return;
   }
   parentPort.on('message', async ({ id, event, awsRequestId, deadline }) => {
+    current = id;
     try {
       const result = await invoke(fn, JSON.parse(event), createContext(awsRequestId, deadline));
-      parentPort.postMessage({ type: 'result', id, ok: true, result: JSON.stringify(result ?? null) });
+      // A result JSON cannot express (a function, a symbol) is sent as null.
+      parentPort.postMessage({ type: 'result', id, ok: true, result: JSON.stringify(result ?? null) ?? 'null' });
     } catch (error) {
       parentPort.postMessage({ type: 'result', id, ok: false, error: serializeError(error) });
+    } finally {
+      current = undefined;
     }
   });
   parentPort.postMessage({ type: 'ready', tid: threadId() });
 }
 
+/** The invocation being run, if any. */
+let current;
+
+// As the Node.js runtime does: an unhandled rejection fails the invocation in flight with
+// Runtime.UnhandledPromiseRejection and ends the execution environment, which is then replaced.
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+  const message = reason instanceof Error ? reason.message : String(reason);
+  process.stderr.write(`ERROR Unhandled Promise Rejection: ${reason instanceof Error ? reason.stack : message}\n`);
+  if (current !== undefined) {
+    parentPort.postMessage({
+      type: 'result',
+      id: current,
+      ok: false,
+      error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: message },
+    });
+  }
+  setImmediate(() => process.exit(128));
 });
 
 void main();

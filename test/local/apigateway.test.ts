@@ -1,3 +1,4 @@
+import { gatewayResponse } from '../../local/apigateway/gateway-responses';
 import { planRestApis } from '../../local/apigateway/plan';
 import { queryXmlToJson } from '../../local/apigateway/query-json';
 import { matchPath, selectResponse } from '../../local/apigateway/server';
@@ -22,6 +23,9 @@ describe('$util', () => {
 
   test('base64 and parseJson', () => {
     expect(render("$util.base64Encode('é') $util.base64Decode('w6k=') #set($o = $util.parseJson('{\"a\":[1,2]}'))$o.a.size()")).toBe('w6k= é 2');
+    // Java's decoder refuses what Node's skips over
+    expect(() => render("$util.base64Decode('w6k')")).toThrow(/not base64/);
+    expect(() => render("$util.base64Decode('w6k*')")).toThrow(/not base64/);
   });
 });
 
@@ -118,10 +122,35 @@ describe('the plan of a REST API', () => {
     expect(plan.usagePlans[0]).toMatchObject({ keys: ['K'], throttle: { rateLimit: 5, burstLimit: 2 } });
   });
 
+  test('a key without Enabled is disabled, as CreateApiKey leaves it', () => {
+    const [plan] = planRestApis([
+      api,
+      { logicalId: 'S', type: 'AWS::ApiGateway::Stage', ref: 'prod', props: { RestApiId: 'abc', StageName: 'prod' } },
+      { logicalId: 'K', type: 'AWS::ApiGateway::ApiKey', ref: 'k1', props: {} },
+      { logicalId: 'P', type: 'AWS::ApiGateway::UsagePlan', ref: 'p1', props: { ApiStages: [{ ApiId: 'abc', Stage: 'prod' }] } },
+      { logicalId: 'PK', type: 'AWS::ApiGateway::UsagePlanKey', ref: 'pk', props: { KeyId: 'k1', UsagePlanId: 'p1', KeyType: 'API_KEY' } },
+    ]);
+    expect(plan.apiKeys.map((k) => [k.logicalId, k.enabled])).toEqual([['K', false]]);
+  });
+
+  test('refuses an action Uri with parameters, which it would otherwise call without them', () => {
+    const uri = 'arn:aws:apigateway:us-east-1:sns:action/Publish&TopicArn={topic}';
+    expect(() => planRestApis([api, method({ Type: 'AWS', Uri: uri, IntegrationHttpMethod: 'POST' })])).toThrow(
+      /parameters in an action Uri are not emulated/,
+    );
+  });
+
   test('refuses what it does not emulate, by name', () => {
     expect(() => planRestApis([api, method({ Type: 'AWS_PROXY', Uri: 'x' })])).toThrow(/M: integration type AWS_PROXY is not emulated/);
     expect(() => planRestApis([api, method({ Type: 'AWS', Uri: 'arn:aws:apigateway:us-east-1:kinesis:action/PutRecord' })])).toThrow(/kinesis is not emulated/);
     expect(() => planRestApis([api, method({ Type: 'MOCK' }, { AuthorizationType: 'CUSTOM', AuthorizerId: 'a' })])).toThrow(/authorizer\) is not emulated/);
+  });
+});
+
+describe('gateway responses', () => {
+  test("an integration failure answers 504, as API Gateway's INTEGRATION_FAILURE does", () => {
+    const answer = gatewayResponse([], { type: 'INTEGRATION_FAILURE' }, { params: { path: {}, querystring: {}, header: {} }, context: {}, stageVariables: {} });
+    expect(answer.status).toBe(504);
   });
 });
 

@@ -37,6 +37,14 @@ const BUNDLES: Record<string, [file: string, source: string]> = {
        return 'done';
      };`,
   ],
+  rejects: [
+    'index.js',
+    `exports.handler = async () => {
+       Promise.reject(new Error('forgotten'));
+       await new Promise((r) => setTimeout(r, 200));
+       return 'done';
+     };`,
+  ],
   throws: ['index.js', `exports.handler = async () => { throw new TypeError('bad record'); };`],
   esm: [
     'index.mjs',
@@ -111,6 +119,18 @@ describe('FunctionHost', () => {
     expect(timedOut).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.30 seconds' } });
     expect(next).toMatchObject({ ok: true, result: 'done' });
     expect(h.stats).toMatchObject({ invocations: 2, timeouts: 1, coldStarts: 2 });
+  });
+
+  test('an unhandled rejection fails the invocation and ends the environment, as the Node.js runtime does', async () => {
+    // GIVEN a handler that leaves a rejected promise behind and would otherwise answer 'done'
+    const h = await host('rejects');
+    // WHEN
+    const outcome = await h.invoke({});
+    // THEN the invocation failed, its environment was replaced, and the next one runs in the new
+    // environment (it fails the same way, not with the old environment's exit)
+    expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'forgotten' } });
+    expect(h.stats.coldStarts).toBe(2);
+    expect(await h.invoke({})).toMatchObject({ ok: false, error: { errorType: 'Runtime.UnhandledPromiseRejection' } });
   });
 
   test('a thrown error is reported with its type and message', async () => {

@@ -161,6 +161,25 @@ describe('QueuePoller', () => {
     expect(p.stats).toMatchObject({ redeliveredInFlight: 1, staleDeletes: 1, deleted: 1, failedAttempts: 0 });
   });
 
+  test('a delete after the visibility timeout ended deletes nothing, even with no receive since, and is not counted', async () => {
+    // GIVEN one lane, and a handler that takes three visibility timeouts over the first delivery
+    const queue = new FakeQueue(['slow']);
+    const { p } = poller(
+      queue,
+      async (event) => {
+        if (event.Records[0].attributes.ApproximateReceiveCount === '1') await new Promise((resolve) => setTimeout(resolve, 300));
+        return { ok: true, durationMs: 1, result: null };
+      },
+      { concurrency: 1 },
+    );
+    // WHEN
+    p.start();
+    await until(() => queue.remaining === 0);
+    await p.stop();
+    // THEN the first delete came too late; the second delivery's delete removed the message
+    expect(p.stats).toMatchObject({ staleDeletes: 1, deleted: 1, redeliveredInFlight: 0 });
+  });
+
   test('a FIFO response with a success after a failure in its group is applied as Lambda applies it, and recorded', async () => {
     // GIVEN a wrong handler that fails the first message of group g1 and reports the second as processed
     const queue = new FakeQueue([

@@ -78,6 +78,12 @@ describe('failedMessageIds', () => {
     expect(failedMessageIds(batch, { ok: true, result: empty }, true).size).toBe(3);
   });
 
+  test('a response that is not an object (a string, a number, an array) fails the whole batch', () => {
+    for (const result of ['ok', 42, [], [{ itemIdentifier: 'b' }]]) {
+      expect(failedMessageIds(batch, { ok: true, result }, true).size).toBe(batch.length);
+    }
+  });
+
   test('without ReportBatchItemFailures a returned value is ignored', () => {
     const result = { batchItemFailures: [{ itemIdentifier: 'b' }] };
     expect(failedMessageIds(batch, { ok: true, result }, false).size).toBe(0);
