@@ -48,7 +48,7 @@ export const CONSUMER_ACKNOWLEDGMENTS = {
     {
       id: 'Serverless::Serverless-SNSRedrivePolicy',
       reason:
-        'SNS retries delivery to an SQS endpoint 100,015 times over 23 days; only a deleted queue or a broken queue/key policy makes it fail for good, and this construct writes both policies and tests them.',
+        'Only on a consumer without a subscription dead-letter queue (opt-in: createSubscriptionDeadLetterQueue). SNS retries delivery to an SQS endpoint 100,015 times over 23 days; only a deleted queue or a broken queue/key policy makes it fail for good, this construct writes both policies and tests them, and the topic’s delivery-failures alarm fires if it happens.',
     },
   ],
 } as const;
