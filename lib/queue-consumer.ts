@@ -268,7 +268,7 @@ export class QueueConsumer extends Construct {
         fifo: topicFifo || undefined,
         retentionPeriod: Duration.days(14),
       });
-      acknowledge(this.subscriptionDeadLetterQueue, 'deadLetterQueue');
+      acknowledge(this.subscriptionDeadLetterQueue, 'subscriptionDeadLetterQueue');
     }
 
     this.subscription = subscribe(this, props.topic, queue, props.encryptionKey, filterPolicyOf(props), this.subscriptionDeadLetterQueue);
