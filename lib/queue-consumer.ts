@@ -118,8 +118,9 @@ export interface ConsumerOptions {
    * FIFO topic (so for both of EventPipeline's consumers), standard for a
    * standard topic. The construct adds a statement to its queue policy letting
    * sns.amazonaws.com send to it from this topic only, and alarms on it. On an
-   * imported queue the policy statement is not added: write it yourself, and
-   * let SNS use the queue's key. Give either this or `createSubscriptionDeadLetterQueue`.
+   * imported queue the policy statement is not added: write it yourself. A key
+   * of the queue's own, not the consumer's, must let SNS use it. Give either
+   * this or `createSubscriptionDeadLetterQueue`.
    * @default - none, unless `createSubscriptionDeadLetterQueue` is true
    */
   readonly subscriptionDeadLetterQueue?: sqs.IQueue;
