@@ -44,11 +44,23 @@ export const CONSUMER_ACKNOWLEDGMENTS = {
         'This queue is itself a dead-letter queue; a further redrive would hide failed messages. It keeps them 14 days and an alarm fires while it is not empty.',
     },
   ],
+  subscriptionDeadLetterQueue: [
+    {
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is itself a dead-letter queue, of an SNS subscription; a further redrive would hide failed messages. It keeps them 14 days and an alarm fires while it is not empty.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue: the SNS subscription’s RedrivePolicy names it, which the rule does not look at (it knows only queue redrive policies). It keeps failed messages 14 days and an alarm fires while it is not empty.',
+    },
+  ],
   subscription: [
     {
       id: 'Serverless::Serverless-SNSRedrivePolicy',
       reason:
-        'SNS retries delivery to an SQS endpoint 100,015 times over 23 days; only a deleted queue or a broken queue/key policy makes it fail for good, and this construct writes both policies and tests them.',
+        'Only on a consumer without a subscription dead-letter queue (opt-in: createSubscriptionDeadLetterQueue). SNS retries delivery to an SQS endpoint 100,015 times over 23 days; only a deleted queue or a broken queue/key policy makes it fail for good, this construct writes both policies and tests them, and the topic’s delivery-failures alarm fires if it happens.',
     },
   ],
 } as const;

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { newAlarm } from './alarms';
 
 /** Props of {@link ConsumerAlarms}. */
 export interface ConsumerAlarmsProps {
@@ -24,6 +24,12 @@ export interface ConsumerAlarmsProps {
    * @default - no alarm actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * The subscription's dead-letter queue, where SNS puts messages it could not
+   * deliver to the queue. Alarmed like `deadLetterQueue`.
+   * @default - no subscription dead-letter queue, no alarm on it
+   */
+  readonly subscriptionDeadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -39,6 +45,11 @@ export class ConsumerAlarms extends Construct {
   public readonly functionErrors: cloudwatch.IAlarm;
   /** Fires when the function is throttled. */
   public readonly functionThrottles: cloudwatch.IAlarm;
+  /**
+   * Fires when the subscription's dead-letter queue holds at least one
+   * message: SNS could not deliver it to the queue. Only with `subscriptionDeadLetterQueue`.
+   */
+  public readonly subscriptionDeadLetters?: cloudwatch.IAlarm;
   /** Every alarm above, in the order listed. */
   public readonly alarms: cloudwatch.IAlarm[];
 
@@ -47,29 +58,15 @@ export class ConsumerAlarms extends Construct {
     const period = Duration.minutes(1);
     const maxAge = props.maxMessageAge ?? Duration.minutes(5);
 
-    const action = props.alarmTopic && new actions.SnsAction(props.alarmTopic);
     const alarm = (
       alarmId: string,
-      alarmDescription: string,
+      description: string,
       metric: cloudwatch.IMetric,
       threshold: number,
       evaluationPeriods = 1,
       comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    ): cloudwatch.Alarm => {
-      const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription,
-        metric,
-        threshold,
-        evaluationPeriods,
-        comparisonOperator,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      if (action) {
-        created.addAlarmAction(action);
-        created.addOkAction(action);
-      }
-      return created;
-    };
+    ): cloudwatch.Alarm =>
+      newAlarm(this, alarmId, { description, metric, threshold, evaluationPeriods, comparisonOperator, alarmTopic: props.alarmTopic });
 
     this.deadLetters = alarm(
       'DeadLetters',
@@ -98,5 +95,14 @@ export class ConsumerAlarms extends Construct {
       1,
     );
     this.alarms = [this.deadLetters, this.oldestMessageAge, this.functionErrors, this.functionThrottles];
+    if (props.subscriptionDeadLetterQueue) {
+      this.subscriptionDeadLetters = alarm(
+        'SubscriptionDeadLetters',
+        'SNS could not deliver messages to the queue and put them in the subscription dead-letter queue: fix the queue or key policy, then move them to the queue.',
+        props.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+      );
+      this.alarms.push(this.subscriptionDeadLetters);
+    }
   }
 }

@@ -1,17 +1,19 @@
 import { Duration, RemovalPolicy, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { deliveryFailuresAlarm } from './alarms';
 import { EventTable } from './event-table';
 import { EventsApi } from './events-api';
 import { EventPipelineApiOptions } from './events-api-props';
 import { FanOutTopic } from './fan-out-topic';
 import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
-import { checkConsumerOptions, durationRange } from './rules';
+import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
 
 /**
@@ -140,6 +142,11 @@ export class EventPipeline extends Construct {
   public readonly eventLog: QueueConsumer;
   /** The FIFO queue consumer that writes the state table. */
   public readonly stateProjector: QueueConsumer;
+  /**
+   * Fires when SNS gave up delivering a message from the topic to a consumer's
+   * queue (`NumberOfNotificationsFailed` above 0), on a given topic too.
+   */
+  public readonly deliveryFailures: cloudwatch.IAlarm;
   /** The Events API, when the `api` prop is given. */
   public readonly api?: EventsApi;
 
@@ -157,6 +164,9 @@ export class EventPipeline extends Construct {
     // Each consumer warns for itself when it is created.
     checkConsumerOptions(v, props.eventLog ?? {}, false, 'eventLog.', false);
     checkConsumerOptions(v, props.stateProjector ?? {}, true, 'stateProjector.', false);
+    // The topic is FIFO, or the check above failed.
+    checkSubscriptionDeadLetterQueue(v, props.eventLog ?? {}, true, 'eventLog.');
+    checkSubscriptionDeadLetterQueue(v, props.stateProjector ?? {}, true, 'stateProjector.');
     v.throwIfInvalid();
     const retentionDays = props.eventRetention?.toDays({ integral: false }) ?? 30;
 
@@ -168,12 +178,18 @@ export class EventPipeline extends Construct {
         description: `Encrypts the topic and queues of ${this.node.path}`,
         removalPolicy,
       });
-    this.topic =
-      props.topic ??
-      new FanOutTopic(this, 'Topic', {
+    if (props.topic) {
+      this.topic = props.topic;
+      this.deliveryFailures = deliveryFailuresAlarm(this, 'TopicDeliveryFailures', props.topic, props.alarmTopic);
+    } else {
+      const fanOut = new FanOutTopic(this, 'Topic', {
         encryptionKey: this.encryptionKey,
         publisherPrincipals: props.publisherPrincipals,
-      }).topic;
+        alarmTopic: props.alarmTopic,
+      });
+      this.topic = fanOut.topic;
+      this.deliveryFailures = fanOut.deliveryFailures;
+    }
 
     this.eventsTable =
       props.eventsTable ??

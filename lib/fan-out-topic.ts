@@ -1,8 +1,10 @@
 import { Names, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { deliveryFailuresAlarm } from './alarms';
 
 /** Props of {@link FanOutTopic}. */
 export interface FanOutTopicProps {
@@ -22,18 +24,29 @@ export interface FanOutTopicProps {
    * @default - a unique name derived from the construct path
    */
   readonly topicName?: string;
+  /**
+   * Topic that receives the notifications of the delivery-failures alarm.
+   * @default - no alarm actions
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
  * An SNS FIFO topic for fan-out, encrypted with a customer-managed key, that
  * refuses plaintext (non-TLS) access. FIFO queues can only subscribe to a FIFO
- * topic, and a FIFO topic keeps per-subject ordering and deduplication.
+ * topic, and a FIFO topic keeps per-subject ordering and deduplication. An
+ * alarm fires when SNS fails to deliver to a subscription.
  */
 export class FanOutTopic extends Construct {
   /** The FIFO topic. */
   public readonly topic: sns.ITopic;
   /** The key that encrypts the topic: `props.encryptionKey` or a new one. */
   public readonly encryptionKey: kms.IKey;
+  /**
+   * Fires when SNS gave up delivering a message to a subscription: the
+   * topic's `NumberOfNotificationsFailed` (Sum over 1 minute) is above 0.
+   */
+  public readonly deliveryFailures: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {
     super(scope, id);
@@ -66,5 +79,6 @@ export class FanOutTopic extends Construct {
       }),
     );
     this.topic = topic;
+    this.deliveryFailures = deliveryFailuresAlarm(this, 'DeliveryFailures', topic, props.alarmTopic);
   }
 }

@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
-import { checkConsumerOptions, consumerSettings, durationRange } from './rules';
+import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, consumerSettings, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
 
 /** Settings of a consumer that a user may change. Shared by {@link QueueConsumerProps} and `EventPipeline`. */
@@ -111,6 +111,27 @@ export interface ConsumerOptions {
    * @default lambda.Tracing.ACTIVE
    */
   readonly tracing?: lambda.Tracing;
+  /**
+   * The subscription's dead-letter queue: where SNS puts a message it cannot
+   * deliver to the queue (a deleted queue, or a queue or key policy that
+   * refuses SNS). Its kind is the topic's, whatever the queue's: FIFO for a
+   * FIFO topic (so for both of EventPipeline's consumers), standard for a
+   * standard topic. The construct adds a statement to its queue policy letting
+   * sns.amazonaws.com send to it from this topic only, and alarms on it. On an
+   * imported queue the policy statement is not added: write it yourself. A key
+   * of the queue's own, not the consumer's, must let SNS use it. Give either
+   * this or `createSubscriptionDeadLetterQueue`.
+   * @default - none, unless `createSubscriptionDeadLetterQueue` is true
+   */
+  readonly subscriptionDeadLetterQueue?: sqs.IQueue;
+  /**
+   * Create the subscription's dead-letter queue: of the topic's kind,
+   * encrypted with the consumer's key, keeping messages 14 days, with a queue
+   * policy letting SNS send to it from this topic only, and an alarm while it
+   * is not empty. See `subscriptionDeadLetterQueue`.
+   * @default false
+   */
+  readonly createSubscriptionDeadLetterQueue?: boolean;
 }
 
 /** Props of {@link QueueConsumer}: the consumer's settings and what it connects to. */
@@ -188,6 +209,12 @@ export class QueueConsumer extends Construct {
    * function sends records that can never succeed: `props.deadLetterQueue` or a new queue.
    */
   public readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Where SNS puts messages it could not deliver to the queue:
+   * `props.subscriptionDeadLetterQueue`, a new queue with
+   * `createSubscriptionDeadLetterQueue`, or none.
+   */
+  public readonly subscriptionDeadLetterQueue?: sqs.IQueue;
   /** The consuming function. */
   public readonly function: lambda.IFunction;
   /** The function's log group. */
@@ -231,8 +258,22 @@ export class QueueConsumer extends Construct {
     });
     this.queue = queue;
 
-    this.subscription = subscribe(this, props.topic, queue, props.encryptionKey, filterPolicyOf(props));
-    acknowledge(this.subscription, 'subscription');
+    this.subscriptionDeadLetterQueue = props.subscriptionDeadLetterQueue;
+    if (!this.subscriptionDeadLetterQueue && props.createSubscriptionDeadLetterQueue) {
+      // A subscription's dead-letter queue is of its topic's kind. When that
+      // cannot be told (an imported topic with a token ARN), the queue's kind is
+      // the best guess, and validate() warned.
+      const topicFifo = topicKind(props.topic) === 'unknown' ? fifo : props.topic.fifo;
+      this.subscriptionDeadLetterQueue = new sqs.Queue(this, 'SubscriptionDeadLetterQueue', {
+        ...queueDefaults,
+        fifo: topicFifo || undefined,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(this.subscriptionDeadLetterQueue, 'subscriptionDeadLetterQueue');
+    }
+
+    this.subscription = subscribe(this, props.topic, queue, props.encryptionKey, filterPolicyOf(props), this.subscriptionDeadLetterQueue);
+    if (!this.subscriptionDeadLetterQueue) acknowledge(this.subscription, 'subscription');
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -291,6 +332,7 @@ export class QueueConsumer extends Construct {
       function: fn,
       maxMessageAge: props.maxMessageAge,
       alarmTopic: props.alarmTopic,
+      subscriptionDeadLetterQueue: this.subscriptionDeadLetterQueue,
     });
   }
 }
@@ -318,6 +360,13 @@ function validate(scope: Construct, props: QueueConsumerProps, fifo: boolean): v
     `deadLetterQueue: must be ${kind(fifo)} like its queue (got a ${kind(!fifo)} queue)`,
   );
   checkConsumerOptions(v, props, fifo);
+  checkSubscriptionDeadLetterQueue(v, props, topic === 'unknown' ? undefined : topic === 'fifo');
+  if (topic === 'unknown' && (props.createSubscriptionDeadLetterQueue || props.subscriptionDeadLetterQueue)) {
+    v.warn(
+      'subscriptionDeadLetterQueueKind',
+      `subscriptionDeadLetterQueue: cannot tell whether the imported topic ${props.topic.node.path} is FIFO (its ARN is a token); a subscription's dead-letter queue must be of its topic's kind, and AWS rejects the subscription at deploy time otherwise`,
+    );
+  }
   durationRange(v, 'retentionPeriod', props.retentionPeriod, 60, 1209600);
   v.throwIfInvalid();
 }
@@ -368,6 +417,7 @@ function subscribe(
   queue: sqs.Queue,
   key: kms.IKey,
   filterPolicy?: { [attribute: string]: sns.SubscriptionFilter },
+  deadLetterQueue?: sqs.IQueue,
 ): sns.Subscription {
   const sns_ = new iam.ServicePrincipal('sns.amazonaws.com');
   const policy = queue.addToResourcePolicy(
@@ -393,8 +443,14 @@ function subscribe(
     protocol: sns.SubscriptionProtocol.SQS,
     rawMessageDelivery: true,
     filterPolicy,
+    // Adds the statement letting SNS send to it from this topic only to the
+    // dead-letter queue's policy (on a queue of this app; an imported queue
+    // keeps its own policy).
+    deadLetterQueue,
   });
   if (policy.policyDependable) subscription.node.addDependency(policy.policyDependable);
+  const deadLetterPolicy = deadLetterQueue?.node.tryFindChild('Policy');
+  if (deadLetterPolicy instanceof sqs.QueuePolicy) subscription.node.addDependency(deadLetterPolicy);
   return subscription;
 }
 

@@ -150,3 +150,31 @@ function durationUnit(v: PropsValidator, prop: string, d: Duration | undefined, 
     `${prop}: a token must be given in ${unit}, as Duration.${unit}(token), since the CDK cannot convert it (got ${d?.toHumanString()})`,
   );
 }
+
+/**
+ * Records the problems with a consumer's subscription dead-letter queue in `v`:
+ * both ways of giving one at once, and a queue whose kind is not the topic's
+ * (AWS: FIFO topic subscriptions use FIFO queues, standard topic subscriptions
+ * standard queues, whatever the kind of the subscribed queue). `topicFifo` is
+ * undefined when the topic's kind cannot be told.
+ */
+export function checkSubscriptionDeadLetterQueue(
+  v: PropsValidator,
+  options: ConsumerOptions,
+  topicFifo: boolean | undefined,
+  prefix = '',
+): void {
+  const p = (prop: string) => prefix + prop;
+  const kind = (isFifo: boolean) => (isFifo ? 'FIFO' : 'standard');
+  const queue = options.subscriptionDeadLetterQueue;
+  v.check(
+    queue !== undefined && options.createSubscriptionDeadLetterQueue === true,
+    `${p('createSubscriptionDeadLetterQueue')}: give either this or ${p('subscriptionDeadLetterQueue')} (got both)`,
+  );
+  if (queue === undefined || topicFifo === undefined) return;
+  v.check(
+    queue.fifo !== topicFifo,
+    `${p('subscriptionDeadLetterQueue')}: must be a ${kind(topicFifo)} queue, because the topic is ${kind(topicFifo)} ` +
+      `and a subscription's dead-letter queue is of its topic's kind (got a ${kind(!topicFifo)} queue ${queue.node.path})`,
+  );
+}

@@ -70,6 +70,14 @@ export function mapSubscription(logicalId: string, props: Record<string, unknown
         'fauxqs deduplicates at the FIFO queue only, where AWS deduplicates at the topic',
     );
   }
+  if (props.RedrivePolicy !== undefined) {
+    const target = redriveTarget(props.RedrivePolicy);
+    const dlq = plan.queues.find((q) => q.arn === target)?.logicalId ?? String(target);
+    plan.notes.push(
+      `subscription ${logicalId}: its redrive policy to ${dlq} is not emulated: ` +
+        'fauxqs delivers or fails silently (a message to a missing queue is dropped), and nothing reaches the subscription dead-letter queue',
+    );
+  }
   const attributes: Record<string, string> = {};
   if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = String(isTrue(props.RawMessageDelivery));
   if (props.FilterPolicy !== undefined) {
@@ -77,6 +85,18 @@ export function mapSubscription(logicalId: string, props: Record<string, unknown
   }
   if (typeof props.FilterPolicyScope === 'string') attributes.FilterPolicyScope = props.FilterPolicyScope;
   return { logicalId, topic: topic.logicalId, queue: queue.logicalId, attributes };
+}
+
+/** The dead-letter target of a subscription's RedrivePolicy, given as an object or a JSON string. */
+function redriveTarget(policy: unknown): unknown {
+  if (typeof policy === 'string') {
+    try {
+      return (JSON.parse(policy) as { deadLetterTargetArn?: unknown }).deadLetterTargetArn;
+    } catch {
+      return undefined;
+    }
+  }
+  return (policy as { deadLetterTargetArn?: unknown } | null)?.deadLetterTargetArn;
 }
 
 export function mapTable(logicalId: string, name: string, arn: string, props: Record<string, unknown>, notes: string[]): TablePlan {

@@ -304,8 +304,9 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
-  test('eight alarms: DLQ not empty, oldest message age, errors and throttles for each consumer', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  test('nine alarms: DLQ not empty, oldest message age, errors and throttles for each consumer, and delivery failures on the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'NumberOfNotificationsFailed' }, 1);
     for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles']) {
       template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: metric }, 2);
     }
@@ -320,7 +321,7 @@ describe('alarms', () => {
     Template.fromStack(stack).resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [{ Ref: stack.getLogicalId(alarmTopic.node.defaultChild as sns.CfnTopic) }] },
-      8,
+      9,
     );
   });
 

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { EventPipelineStack } from '../lib';
+import { EventPipelineStack, EventPipelineStackProps } from '../lib';
 
 interface PluginReport {
   pluginName: string;
@@ -16,11 +16,11 @@ interface PluginReport {
 /**
  * Synthesizes a sample stack with the cdk-nag AwsSolutions and Serverless packs attached as
  * validation plugins, and the built-in CloudFormation validation, and returns the plugin reports.
- * `addToStack` may add resources to the stack first.
+ * `addToStack` may add resources to the stack first; `props` are the stack's.
  */
-function nagReports(addToStack: (stack: Stack) => void = () => {}): PluginReport[] {
+function nagReports(addToStack: (stack: Stack) => void = () => {}, props: EventPipelineStackProps = {}): PluginReport[] {
   const app = new App({ builtinCloudFormationValidation: true, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nag-')) });
-  addToStack(new EventPipelineStack(app, 'Nagged', { env: { account: '123456789012', region: 'eu-west-1' } }));
+  addToStack(new EventPipelineStack(app, 'Nagged', { env: { account: '123456789012', region: 'eu-west-1' }, ...props }));
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   try {
     app.synth();
@@ -36,9 +36,14 @@ function nagReports(addToStack: (stack: Stack) => void = () => {}): PluginReport
 
 // GIVEN the sample app with cdk-nag AwsSolutions and Serverless packs and the built-in CloudFormation validation
 let reports: PluginReport[];
+// and the same with a subscription dead-letter queue on each consumer
+let withDlqs: PluginReport[];
 beforeAll(() => {
-  // WHEN it synthesizes
+  // WHEN they synthesize
   reports = nagReports();
+  withDlqs = nagReports(() => {}, {
+    pipeline: { eventLog: { createSubscriptionDeadLetterQueue: true }, stateProjector: { createSubscriptionDeadLetterQueue: true } },
+  });
 });
 
 test('both cdk-nag packs ran on the stack, and report a finding on a non-compliant resource', () => {
@@ -74,8 +79,8 @@ test('every acknowledged cdk-nag finding carries a reason', () => {
   for (const s of suppressed) expect(s.reason.length).toBeGreaterThan(40);
 });
 
-test('the acknowledged rules are exactly the ones documented in docs/security.md', () => {
-  const acknowledged = new Set(reports.flatMap((r) => r.suppressedViolations ?? []).map((s) => s.ruleName));
+test('the acknowledged rules, with and without subscription dead-letter queues, are exactly the ones documented in docs/security.md', () => {
+  const acknowledged = new Set([...reports, ...withDlqs].flatMap((r) => r.suppressedViolations ?? []).map((s) => s.ruleName));
   const documented = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
   const listed = new Set([...documented.matchAll(/^\| `([A-Za-z0-9\-[\]:*]+)` \|/gm)].map((m) => m[1]));
   expect([...acknowledged].sort()).toEqual([...listed].sort());
@@ -95,4 +100,24 @@ test('CloudFormation validation finds nothing (no circular dependency between ke
   // THEN on the sample stack it reports nothing
   expect(reports.find((r) => r.pluginName === 'CloudFormation Validate')).toBeUndefined();
   expect(reports.flatMap((r) => r.violations)).toEqual([]);
+});
+
+test('with subscription dead-letter queues, both packs pass and SNSRedrivePolicy is no longer acknowledged', () => {
+  // THEN nothing is reported, and the subscriptions need no acknowledgment
+  expect(withDlqs.flatMap((r) => r.violations)).toEqual([]);
+  const suppressed = withDlqs.flatMap((r) => r.suppressedViolations ?? []).map((s) => s.ruleName);
+  expect(suppressed).not.toContain('Serverless-SNSRedrivePolicy');
+  const sqs3 = withDlqs
+    .flatMap((r) => r.suppressedViolations ?? [])
+    .filter((s) => s.ruleName === 'AwsSolutions-SQS3')
+    .flatMap((s) => (s.violatingConstructs ?? []).map((c) => c.constructPath))
+    .sort();
+  expect(sqs3).toEqual(['Nagged/Pipeline/EventLog/SubscriptionDeadLetterQueue/Resource', 'Nagged/Pipeline/StateProjector/SubscriptionDeadLetterQueue/Resource']);
+  // while the sample app, without them, acknowledges it on both subscriptions
+  const where = reports
+    .flatMap((r) => r.suppressedViolations ?? [])
+    .filter((s) => s.ruleName === 'Serverless-SNSRedrivePolicy')
+    .flatMap((s) => (s.violatingConstructs ?? []).map((c) => c.constructPath))
+    .sort();
+  expect(where).toEqual(['Nagged/Pipeline/EventLog/Subscription/Resource', 'Nagged/Pipeline/StateProjector/Subscription/Resource']);
 });

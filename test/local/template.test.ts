@@ -186,6 +186,40 @@ describe('planStack errors', () => {
     expect(() => planStack(template, env('S'))).toThrow(/FIFO queue Queue cannot subscribe to standard topic Topic/);
   });
 
+  test("a subscription's redrive policy is noted as not emulated, naming its dead-letter queue", () => {
+    const template: CfnTemplate = {
+      Resources: {
+        Topic: { Type: 'AWS::SNS::Topic' },
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Dlq: { Type: 'AWS::SQS::Queue' },
+        Sub: {
+          Type: 'AWS::SNS::Subscription',
+          Properties: {
+            Protocol: 'sqs',
+            TopicArn: { Ref: 'Topic' },
+            Endpoint: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+            RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } },
+          },
+        },
+      },
+    };
+    const plan = planStack(template, env('S'));
+    expect(plan.notes).toContainEqual(expect.stringMatching(/^subscription Sub: its redrive policy to Dlq is not emulated: fauxqs delivers or fails silently/));
+    // and the subscription is still planned, without the policy among its attributes
+    expect(plan.subscriptions).toEqual([expect.objectContaining({ logicalId: 'Sub', queue: 'Queue', attributes: {} })]);
+  });
+
+  test('a subscription without a redrive policy gets no such note', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        Topic: { Type: 'AWS::SNS::Topic' },
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Sub: { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'sqs', TopicArn: { Ref: 'Topic' }, Endpoint: { 'Fn::GetAtt': ['Queue', 'Arn'] } } },
+      },
+    };
+    expect(planStack(template, env('S')).notes.filter((n) => /redrive policy/.test(n))).toEqual([]);
+  });
+
   test('event filtering on a mapping is an error rather than being ignored', () => {
     const template: CfnTemplate = {
       Resources: {
