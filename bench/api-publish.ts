@@ -15,7 +15,7 @@
  * measures the path through the API and not the throttle. Nothing else in the template changes.
  */
 import * as fs from 'fs';
-import { Agent, request } from 'http';
+import { Agent } from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
@@ -23,6 +23,8 @@ import { PublishBatchCommand, PublishCommand, type PublishBatchRequestEntry } fr
 import { synthesize } from '../local/cloud-assembly';
 import { LocalPipeline } from '../local/pipeline';
 import { type CloudEvent, generateScenario } from '../local/scenario';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../publisher';
+import { postEvents } from '../reliability/api-client';
 import { SAMPLE_PARTNER } from '../reliability/harness';
 import { pipelineTables, scanTable } from '../reliability/read-outcome';
 import { percentile, spread } from './stats';
@@ -133,22 +135,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** POSTs a body and reads the whole answer. */
-function post(agent: Agent, url: URL, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Sends every request from `concurrency` clients, each waiting for its last answer; returns each request's ms and the failed ones. */
 async function closedLoop(requests: readonly (() => Promise<boolean>)[], concurrency: number): Promise<{ latencies: number[]; failed: number; seconds: number }> {
   const latencies: number[] = [];
@@ -207,13 +193,12 @@ export async function measureApiPublish(options: { events: number; subjects: num
         MessageDeduplicationId: e.id,
         MessageAttributes: { type: { DataType: 'String', StringValue: e.type } },
       });
-      const headers = (type: string) => ({ 'content-type': type, 'x-api-key': key.value, accept: 'application/json' });
-      const requestsOf = (id: PublishVariantId, copy: CloudEvent[]): (() => Promise<boolean>)[] => {
+            const requestsOf = (id: PublishVariantId, copy: CloudEvent[]): (() => Promise<boolean>)[] => {
         switch (id) {
           case 'api-single':
-            return copy.map((e) => async () => (await post(agent, url, JSON.stringify(e), headers('application/cloudevents+json'))) === 202);
+            return copy.map((e) => async () => (await postEvents(agent, url, SINGLE_CONTENT_TYPE, key.value, JSON.stringify(e))).status === 202);
           case 'api-batch':
-            return chunk(copy, BATCH).map((b) => async () => (await post(agent, url, JSON.stringify(b), headers('application/cloudevents-batch+json'))) === 202);
+            return chunk(copy, BATCH).map((b) => async () => (await postEvents(agent, url, BATCH_CONTENT_TYPE, key.value, JSON.stringify(b))).status === 202);
           case 'sdk-batch':
             return chunk(copy, BATCH).map((b) => async () => {
               const out = await sns.send(new PublishBatchCommand({ TopicArn: topic.arn, PublishBatchRequestEntries: b.map(entry) }));

@@ -3,12 +3,11 @@
  * events and batches of up to 10), so each subject's events take one path, in order; a few
  * invalid requests, which are not events of the scenario, show the API's 400 and 415.
  */
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../publisher';
 import type { LocalRestApi } from './apigateway';
 import { shard } from './publisher';
 import type { PublishEntry } from './scenario';
 
-export const SINGLE_TYPE = 'application/cloudevents+json';
-export const BATCH_TYPE = 'application/cloudevents-batch+json';
 const BATCH = 10;
 /** Every BATCHES_PER_SINGLES-th chunk of 10 of a lane goes as 10 single-event requests, the others as one batch. */
 const BATCHES_PER_SINGLES = 4;
@@ -84,7 +83,7 @@ export async function publishThroughApi(entries: readonly PublishEntry[], option
         if (chunk % BATCHES_PER_SINGLES === BATCHES_PER_SINGLES - 1) {
           for (const entry of batch) {
             requests.single++;
-            const answer = await send(SINGLE_TYPE, entry.body);
+            const answer = await send(SINGLE_CONTENT_TYPE, entry.body);
             if (answer.status === 202) published++;
             else failed.push({ id: entry.id, code: `HTTP ${answer.status}`, message: answer.body });
             options.onPublished?.(published);
@@ -92,7 +91,7 @@ export async function publishThroughApi(entries: readonly PublishEntry[], option
           continue;
         }
         requests.batch++;
-        const answer = await send(BATCH_TYPE, `[${batch.map((e) => e.body).join(',')}]`);
+        const answer = await send(BATCH_CONTENT_TYPE, `[${batch.map((e) => e.body).join(',')}]`);
         if (answer.status !== 202) {
           batch.forEach((e) => failed.push({ id: e.id, code: `HTTP ${answer.status}`, message: answer.body }));
         } else {
@@ -143,11 +142,11 @@ const invalidEvent = (n: number) => ({
 export const INVALID_REQUESTS: readonly { readonly request: string; readonly type: string; readonly body: string; readonly expected: number }[] = [
   (() => {
     const { subject: _omitted, ...event } = invalidEvent(1);
-    return { request: 'an event without subject', type: SINGLE_TYPE, body: JSON.stringify(event), expected: 400 };
+    return { request: 'an event without subject', type: SINGLE_CONTENT_TYPE, body: JSON.stringify(event), expected: 400 };
   })(),
   {
     request: `a batch of ${BATCH + 1} events`,
-    type: BATCH_TYPE,
+    type: BATCH_CONTENT_TYPE,
     body: JSON.stringify(Array.from({ length: BATCH + 1 }, (_, i) => invalidEvent(10 + i))),
     expected: 400,
   },

@@ -6,11 +6,10 @@
  */
 import { Agent, request } from 'node:http';
 import type { CloudEvent } from '../local/scenario';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../publisher';
 import type { ForwardedRequest } from './api-proxy';
 import { type PublishedMessage, eventMessage } from './ledger';
 
-export const SINGLE_TYPE = 'application/cloudevents+json';
-export const BATCH_TYPE = 'application/cloudevents-batch+json';
 
 export interface ApiClientOptions {
   /** The stage URL, `http://127.0.0.1:{port}/{stage}`, without a trailing slash. */
@@ -39,13 +38,14 @@ export interface ApiClientOutcome {
   readonly failed: { readonly ids: string[]; readonly status: number | 'reset' }[];
 }
 
-interface Answer {
+export interface ApiAnswer {
   readonly status: number;
   readonly retryAfter?: number;
   readonly body: string;
 }
 
-function post(agent: Agent, url: URL, contentType: string, apiKey: string, body: string): Promise<Answer> {
+/** One `POST /events` over `agent`, with the partner's key; resolves with the whole answer. */
+export function postEvents(agent: Agent, url: URL, contentType: string, apiKey: string, body: string): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -102,9 +102,9 @@ export async function publishThroughApi(requests: readonly (readonly CloudEvent[
     for (let attempt = 1; attempt <= maxAttempts && events.length > 0; attempt++) {
       if (attempt > 1 && options.newIdOnRetry) events = events.map((e) => ({ ...e, id: `${e.id}.retry${attempt}` }));
       attempts++;
-      let answer: Answer;
+      let answer: ApiAnswer;
       try {
-        answer = await post(agent, url, single ? SINGLE_TYPE : BATCH_TYPE, options.apiKey, JSON.stringify(single ? events[0] : events));
+        answer = await postEvents(agent, url, single ? SINGLE_CONTENT_TYPE : BATCH_CONTENT_TYPE, options.apiKey, JSON.stringify(single ? events[0] : events));
       } catch {
         // No answer: the events may or may not be published. Send them again.
         resets++;
@@ -153,7 +153,7 @@ export function acceptedMessages(forwarded: readonly ForwardedRequest[]): Publis
   const seen = new Set<string>();
   for (const r of forwarded) {
     if (r.method !== 'POST' || !r.path.split('?')[0].endsWith('/events') || r.status !== 202) continue;
-    const batch = r.contentType.startsWith(BATCH_TYPE);
+    const batch = r.contentType.startsWith(BATCH_CONTENT_TYPE);
     const events = (batch ? JSON.parse(r.body) : [JSON.parse(r.body)]) as CloudEvent[];
     const failedAt = batch ? failedIndexes(r.answer) : new Set<number>();
     events.forEach((e, i) => {

@@ -4,7 +4,8 @@
  */
 import { type IncomingMessage, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BATCH_TYPE, SINGLE_TYPE, acceptedMessages } from '../../reliability/api-client';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../../publisher';
+import { acceptedMessages } from '../../reliability/api-client';
 import { type ForwardedRequest, LosingProxy } from '../../reliability/api-proxy';
 
 let upstream: Server;
@@ -39,7 +40,7 @@ beforeEach(() => proxy.lose(undefined));
 function send(method: string, path: string, body = ''): Promise<number | 'reset'> {
   const url = new URL(proxy.origin);
   return new Promise((resolve) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { 'content-type': SINGLE_TYPE } }, (res: IncomingMessage) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers: { 'content-type': SINGLE_CONTENT_TYPE } }, (res: IncomingMessage) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -92,11 +93,11 @@ test('passes every answer on when told to lose none', async () => {
 
 test('the accepted events are each event of each POST /events answered 202, a batch\'s failed entries left out', () => {
   const event = (id: string) => ({ specversion: '1.0', id, source: 's', type: 'parcel.in-transit', subject: 'p', sequence: Number(id.slice(1)), time: '2025-01-06T08:00:00.000Z', data: {} });
-  const r = (o: Partial<ForwardedRequest>): ForwardedRequest => ({ method: 'POST', path: '/v1/events', contentType: SINGLE_TYPE, body: '', status: 202, answer: '{}', dropped: false, ...o });
+  const r = (o: Partial<ForwardedRequest>): ForwardedRequest => ({ method: 'POST', path: '/v1/events', contentType: SINGLE_CONTENT_TYPE, body: '', status: 202, answer: '{}', dropped: false, ...o });
   const forwarded = [
     r({ body: JSON.stringify(event('e1')), dropped: true }),
     r({ body: JSON.stringify(event('e1')) }),
-    r({ contentType: BATCH_TYPE, body: JSON.stringify([event('e2'), event('e3'), event('e4')]), answer: JSON.stringify({ receipts: [], failed: [{ index: 1, code: 'x' }] }) }),
+    r({ contentType: BATCH_CONTENT_TYPE, body: JSON.stringify([event('e2'), event('e3'), event('e4')]), answer: JSON.stringify({ receipts: [], failed: [{ index: 1, code: 'x' }] }) }),
     r({ body: JSON.stringify(event('e5')), status: 400 }),
     r({ method: 'GET', body: JSON.stringify(event('e6')) }),
   ];
