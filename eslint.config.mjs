@@ -4,7 +4,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'assets/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs', 'test/consumer/app/', 'bench/baseline/'] },
+  { ignores: ['node_modules/', 'dist/', 'assets/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs', 'test/consumer/app/', 'bench/baseline/', '**/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,12 +31,30 @@ export default tseslint.config(
     },
   },
   {
-    // Handlers never import the CDK; constructs never import handler code.
+    // Handlers never import the CDK; constructs never import handler code. Handlers take the
+    // wire contract (envelope, failure attributes) from the publisher package's sources,
+    // bundled into assets/ at build time.
     files: ['lambda/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '**/lib/*'] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '**/lib/*', '**/tools/**', 'cdk-event-pipeline-tools'] }],
+    },
   },
   {
+    // The constructs stand alone: only aws-cdk-lib and constructs.
     files: ['lib/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/lambda/*', '**/local/*', '**/cli/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/lambda/*', '**/packages/**', 'cdk-event-pipeline-*'] }] },
+  },
+  {
+    // Each package is one folder; imports point one way: tools -> publisher, by package name.
+    files: ['packages/publisher/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/lib/**', '**/lambda/**', '**/tools/**', '**/packages/**', 'cdk-event-pipeline-tools', 'aws-cdk-lib', 'aws-cdk-lib/*'] }],
+    },
+  },
+  {
+    files: ['packages/tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/lib/**', '**/lambda/**', '**/publisher/**', '**/packages/**', 'aws-cdk-lib', 'aws-cdk-lib/*'] }],
+    },
   },
 );

@@ -7,5 +7,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // The tools import the publisher by its package name; in the repository that is its source.
+  moduleNameMapper: { '^cdk-event-pipeline-publisher$': '<rootDir>/packages/publisher/src/index.ts' },
   snapshotSerializers: ['<rootDir>/test/helpers/asset-hash-serializer.js'],
 };

@@ -9,10 +9,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runDemo } from '../local/demo-run';
-import { LocalPipeline } from '../local/pipeline';
-import { generateScenario } from '../local/scenario';
-import type { PublishBatchEntry } from '../local/sns-wire';
+import { runDemo } from '../packages/tools/src/local/demo-run';
+import { LocalPipeline } from '../packages/tools/src/local/pipeline';
+import { generateScenario } from '../packages/tools/src/local/scenario';
+import type { PublishBatchEntry } from '../packages/tools/src/local/sns-wire';
 import { countsSince, startDynamoDbCounter, type DynamoDbCounter } from './dynamodb-counter';
 
 const ROOT = path.join(__dirname, '..');

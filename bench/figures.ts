@@ -2,13 +2,13 @@
  * Every figure of a benchmark run next to its goal: one row each, for the
  * console and the summary table of docs/benchmarks.md.
  */
-import { type BenchReport, cpuMsPerEvent } from '../local/bench';
 import type { FiguresStamp } from '../scripts/figures-stamp';
 import { type ApiPublishFigures, type PublishVariantId, blockSpread } from './api-publish';
 import type { ColdStartFigures } from './cold-start';
 import type { CostLines } from './cost-lines';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
 import type { VariantFigures, VariantId } from './handlers';
+import { type BenchReport, cpuMsPerEvent } from './local-bench';
 import { spread } from './stats';
 import { synthRatios, synthSetting, type SynthFigures, type Timing } from './synth';
 

@@ -3,7 +3,7 @@
  * the way the SQS event source mapping would hand it to a function.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { generateScenario, type Scenario } from '../local/scenario';
+import { generateScenario, type Scenario } from '../packages/tools/src/local/scenario';
 
 /** How records are grouped into FIFO batches. */
 export type BatchShape =

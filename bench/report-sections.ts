@@ -2,12 +2,12 @@
  * The sections of docs/benchmarks.md, one per figure: how it was measured,
  * every sample, and what is modelled rather than measured.
  */
-import { cpuMsPerEvent } from '../local/bench';
 import { type PublishVariantFigures, blockSpread } from './api-publish';
 import type { CostLines } from './cost-lines';
 import type { CostPerMillion, PipelineUse } from './cost-model';
 import { writeUnitsPerEvent, type EndToEndFigures } from './end-to-end';
 import { THROUGHPUT_GOAL, kb, secs, usd, variant, type BenchResults } from './figures';
+import { cpuMsPerEvent } from './local-bench';
 import { PRICES } from './prices';
 import { spread } from './stats';
 import { synthRatios } from './synth';
@@ -164,7 +164,7 @@ export function endToEndSection(r: BenchResults): string[] {
     `over ${r.plan.subjects} subjects plus the scenario's duplicates (${last.publishes.toLocaleString('en-US')} publishes, ${last.publishCalls} PublishBatch calls),`,
     `everything published at once (**backlog**), ${runs.length} run(s) with the request counter of section 3 in front of dynalite, each`,
     'followed by a run without it (throughput, below), taking turns. Conditions: the machine of the header, shared with other',
-    'work, the sample app\'s default settings (`local/bench.ts` default concurrency), a fresh pipeline and fresh tables each run.',
+    'work, the sample app\'s default settings (`bench/local-bench.ts` default concurrency), a fresh pipeline and fresh tables each run.',
     `The publisher does not wait for the pipeline (${n(last.publishPerSecond)} messages/s in the last run), so a backlog builds up and`,
     'the latency is mostly time spent waiting in the queues; it grows with the number of events. Everything runs on the same two',
     "cores and the batching windows are scaled by the time scale: this measures the pipeline's own overhead, not AWS latency,",
@@ -216,7 +216,7 @@ function throughputLines(r: BenchResults): string[] {
   const t = runs[runs.length - 1];
   return [
     '',
-    `**Throughput.** The same scenario without the request counter in front of dynalite (\`local/bench.ts\`, default concurrency), ${runs.length} run(s):`,
+    `**Throughput.** The same scenario without the request counter in front of dynalite (\`bench/local-bench.ts\`, default concurrency), ${runs.length} run(s):`,
     `**${n(eps.median)} events/s** median end to end${goal}, min ${n(eps.min)}, max ${n(eps.max)} (${list(runs.map((x) => x.eventsPerSecond), n)});`,
     `p50 ${list(runs.map((x) => x.latencyMs.p50 ?? NaN), n)} ms, p99 ${list(runs.map((x) => x.latencyMs.p99 ?? NaN), n)} ms; CPU per event`,
     `${list(runs.map(cpuMsPerEvent), (x) => `${x.toFixed(2)} ms`)}; load average at the start ${list(runs.map((x) => x.loadAverage), (x) => x.toFixed(2))}.`,
@@ -383,7 +383,7 @@ export function apiPublishSection(r: BenchResults): string[] {
   return [
     ...head,
     "The sample app's REST API (`EventsApi`, `pipeline.apis[0]` of the local run: its synthesized template, mapping templates and",
-    'request model, served by `local/apigateway/` on the commit of the header), `POST /events` with the `vendor-acme` API key in',
+    'request model, served by `packages/tools/src/local/apigateway/` on the commit of the header), `POST /events` with the `vendor-acme` API key in',
     '`x-api-key`, one event per request (`application/cloudevents+json`, SNS `Publish` behind it) and batches of 10',
     '(`application/cloudevents-batch+json`, `PublishBatch`), against the SDK publishing the same events to the topic: `PublishBatch`',
     '(10 per call) and `Publish` (one per call), with the local run\'s SNS client.',

@@ -5,8 +5,8 @@
  * And the ledger of what the API accepted, read from the requests a proxy saw answered 202.
  */
 import { Agent, request } from 'node:http';
-import type { CloudEvent } from '../local/scenario';
-import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../publisher';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../packages/publisher/src';
+import type { CloudEvent } from '../packages/tools/src/local/scenario';
 import type { ForwardedRequest } from './api-proxy';
 import { type PublishedMessage, eventMessage } from './ledger';
 

@@ -7,7 +7,7 @@
  */
 import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../local/scenario';
+import { seededRandom } from '../packages/tools/src/local/scenario';
 import { type Upstream, forward, readBody } from './http-forward';
 
 export interface LoseAnswers {

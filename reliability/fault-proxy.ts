@@ -8,7 +8,7 @@
  */
 import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../local/scenario';
+import { seededRandom } from '../packages/tools/src/local/scenario';
 import { type Upstream, forward, readBody } from './http-forward';
 import { WriteLog, type WriteRequest, parseWriteRequest } from './write-log';
 

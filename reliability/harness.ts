@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../local/cloud-assembly';
-import { LocalPipeline } from '../local/pipeline';
+import { synthesize } from '../packages/tools/src/local/cloud-assembly';
+import { LocalPipeline } from '../packages/tools/src/local/pipeline';
 import { LosingProxy } from './api-proxy';
 import { type ConservationReport, type DeadLetter, type Observations, checkConservation, scopeTo } from './conservation';
 import { type FaultRule, FaultProxy } from './fault-proxy';

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { PipelineEvent } from '../lambda/shared/envelope';
-import type { CloudEvent } from '../local/scenario';
+import type { PipelineEvent } from '../packages/publisher/src/envelope';
+import type { CloudEvent } from '../packages/tools/src/local/scenario';
 
 /** The fields of a valid event that the tables must reflect. */
 export type LedgerEvent = Omit<PipelineEvent, 'specversion'>;

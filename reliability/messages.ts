@@ -3,7 +3,7 @@
  * messages of every kind the handlers must refuse, and 250 KB bodies (SNS takes up to 256 KiB,
  * message attributes included).
  */
-import { type CloudEvent, type ScenarioOptions, generateScenario, seededRandom } from '../local/scenario';
+import { type CloudEvent, type ScenarioOptions, generateScenario, seededRandom } from '../packages/tools/src/local/scenario';
 import { type PublishedMessage, eventMessage, poisonMessage } from './ledger';
 
 export interface DemoMessages {
@@ -14,7 +14,7 @@ export interface DemoMessages {
   readonly outOfOrder: number;
 }
 
-/** The demo scenario (local/scenario.ts), with every subject renamed `<prefix>/<subject>`. */
+/** The demo scenario (packages/tools/src/local/scenario.ts), with every subject renamed `<prefix>/<subject>`. */
 export function demoMessages(prefix: string, options: ScenarioOptions): DemoMessages {
   const scenario = generateScenario(options);
   const rename = (subject: string) => `${prefix}/${subject}`;

@@ -6,9 +6,9 @@
  */
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { EventSourceRuntime, LocalPipeline } from '../local/pipeline';
-import { seededRandom } from '../local/scenario';
-import { failedMessageIds } from '../local/sqs-event';
+import type { EventSourceRuntime, LocalPipeline } from '../packages/tools/src/local/pipeline';
+import { seededRandom } from '../packages/tools/src/local/scenario';
+import { failedMessageIds } from '../packages/tools/src/local/sqs-event';
 import type { Consumer } from './conservation';
 import { digestOf } from './ledger';
 

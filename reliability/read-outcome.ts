@@ -5,9 +5,9 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
-import type { LocalPipeline } from '../local/pipeline';
-import type { TablePlan } from '../local/template';
+import { FAILURE_ATTRIBUTES } from '../packages/publisher/src/failure-attributes';
+import type { LocalPipeline } from '../packages/tools/src/local/pipeline';
+import type { TablePlan } from '../packages/tools/src/local/template';
 import type { DeadLetter } from './conservation';
 import { consumerOf } from './observer';
 

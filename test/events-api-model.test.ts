@@ -1,6 +1,6 @@
 import Ajv from 'ajv-draft-04';
-import { parseEvent } from '../lambda/shared/envelope';
 import { digitsAtMost } from '../lib/events-api-model';
+import { parseEvent } from '../packages/publisher/src/envelope';
 import { ROWS, type Verdict } from './helpers/event-rows';
 import { synthStack } from './helpers/stack';
 

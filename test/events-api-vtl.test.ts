@@ -1,12 +1,12 @@
-import { parseEvent } from '../lambda/shared/envelope';
-import { renderTemplate } from '../local/apigateway/vtl';
+import { parseEvent } from '../packages/publisher/src/envelope';
+import { renderTemplate } from '../packages/tools/src/local/apigateway/vtl';
 import { VALID_EVENT } from './helpers/cloud-event';
 import { synthStack } from './helpers/stack';
 
 // The mapping templates as deployed (read from the synthesized sample stack), rendered with
 // hostile values: nothing taken from a request may change what is sent to SNS or DynamoDB,
 // other than the value itself. Form bodies are decoded, JSON bodies parsed, and compared field
-// by field. They are rendered by the local API's own engine (local/apigateway/vtl.ts), the one
+// by field. They are rendered by the local API's own engine (packages/tools/src/local/apigateway/vtl.ts), the one
 // that serves them in the local run.
 
 type Method = { Properties: { HttpMethod: string; ResourceId: { Ref: string }; Integration: Record<string, any> } };

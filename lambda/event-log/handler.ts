@@ -2,9 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseEvent } from '../../packages/publisher/src/envelope';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../shared/backoff';
 import { type DeadLetter, type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
-import { parseEvent } from '../shared/envelope';
 import { MalformedEventError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure } from '../shared/logger';
 import { putItems } from './batch-write';

@@ -1,4 +1,4 @@
-import type { PipelineEvent } from '../shared/envelope';
+import type { PipelineEvent } from '../../packages/publisher/src/envelope';
 
 const SECONDS_PER_DAY = 86_400;
 

@@ -5,10 +5,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttribute, SQSRecord } from 'aws-lambda';
+import { FAILURE_ATTRIBUTE_PREFIX, FAILURE_ATTRIBUTES } from '../../packages/publisher/src/failure-attributes';
+import { truncate } from '../../packages/publisher/src/preview';
 import { DEFAULT_RETRY_POLICY, backoffDelay, isRetryableError, type RetryPolicy } from './backoff';
 import { DeadLetterFailedError, toError } from './errors';
-import { FAILURE_ATTRIBUTE_PREFIX, FAILURE_ATTRIBUTES } from './failure-attributes';
-import { truncate } from './preview';
 
 /**
  * The environment variable that holds the URL of the function's own

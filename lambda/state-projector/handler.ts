@@ -2,8 +2,8 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { PipelineEvent } from '../../packages/publisher/src/envelope';
 import { type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
-import type { PipelineEvent } from '../shared/envelope';
 import { MessageGroupBlockedError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure, type RecordFailure } from '../shared/logger';
 import { malformedRecords, parseRecords, planBatch, type Step, type WriteStep } from './plan';

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
+import { parseEvent, type PipelineEvent } from '../../packages/publisher/src/envelope';
 import type { DeadLetter } from '../shared/dead-letter';
-import { parseEvent, type PipelineEvent } from '../shared/envelope';
 import { MalformedEventError, toError } from '../shared/errors';
 
 /**

@@ -4,7 +4,7 @@
  * back after the API published. The client cannot know the events were published, so it sends them
  * again with the same ids; each must still be stored once and applied to its state once.
  */
-import type { CloudEvent } from '../../local/scenario';
+import type { CloudEvent } from '../../packages/tools/src/local/scenario';
 import { type ApiClientOutcome, acceptedMessages, publishThroughApi } from '../api-client';
 import type { Harness } from '../harness';
 import { demoMessages } from '../messages';

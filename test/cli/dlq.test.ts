@@ -10,7 +10,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DeadLetterQueueReport } from '../../cli/dlq';
+import type { DeadLetterQueueReport } from '../../packages/tools/src/cli/dlq';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, cloudEvent, localDir, sqsMessage } from './helpers';
 
 const sqs = mockClient(SQSClient);

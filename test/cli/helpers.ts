@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { main } from '../../cli/index';
-import type { CliIO } from '../../cli/io';
+import { main } from '../../packages/tools/src/cli/index';
+import type { CliIO } from '../../packages/tools/src/cli/io';
 import { VALID_EVENT } from '../helpers/cloud-event';
 
 export const REGION = 'eu-west-1';

@@ -1,5 +1,5 @@
-import { CliError } from '../../cli/errors';
-import { arrayElementLines, parseEvents } from '../../cli/input';
+import { CliError } from '../../packages/tools/src/cli/errors';
+import { arrayElementLines, parseEvents } from '../../packages/tools/src/cli/input';
 
 describe('parseEvents', () => {
   test('reads NDJSON, skipping blank lines and keeping the line numbers', () => {

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalRun, startLocalRun } from '../../cli/bench-publish';
-import type { DeadLetterQueueReport } from '../../cli/dlq';
-import type { PublishSummary } from '../../cli/publish';
-import type { RedriveReport } from '../../cli/redrive';
-import type { ReplaySummary } from '../../cli/replay';
-import type { StatusReport } from '../../cli/status';
+import { type LocalRun, startLocalRun } from '../../bench/bench-publish';
+import type { DeadLetterQueueReport } from '../../packages/tools/src/cli/dlq';
+import type { PublishSummary } from '../../packages/tools/src/cli/publish';
+import type { RedriveReport } from '../../packages/tools/src/cli/redrive';
+import type { ReplaySummary } from '../../packages/tools/src/cli/replay';
+import type { StatusReport } from '../../packages/tools/src/cli/status';
 import { cli } from './helpers';
 
 let run: LocalRun;

@@ -24,7 +24,7 @@ interface Child {
 function runCli(args: string[], cwd: string): Child {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-  const child = spawn(process.execPath, [TSX, join(PROJECT_DIR, 'cli', 'index.ts'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX, '--tsconfig', join(PROJECT_DIR, 'tsconfig.json'), join(PROJECT_DIR, 'packages', 'tools', 'src', 'cli', 'index.ts'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

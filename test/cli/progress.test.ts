@@ -1,4 +1,4 @@
-import { Progress } from '../../cli/progress';
+import { Progress } from '../../packages/tools/src/cli/progress';
 
 function output(isTTY: boolean) {
   const writes: string[] = [];

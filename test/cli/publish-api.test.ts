@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { PublishSummary } from '../../cli/publish';
+import type { PublishSummary } from '../../packages/tools/src/cli/publish';
 import { type ApiAnswer, type ApiRequest, type FakeEventsApi, accepted, signatureVerifies, startFakeEventsApi } from '../publisher/fake-events-api';
 import { LOCAL_VARIABLES, cli, cloudEvent, localDir } from './helpers';
 

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { PublishSummary } from '../../cli/publish';
+import type { PublishSummary } from '../../packages/tools/src/cli/publish';
 import { LOCAL_VARIABLES, cli, cloudEvent, localDir } from './helpers';
 
 const sns = mockClient(SNSClient);

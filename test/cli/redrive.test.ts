@@ -13,7 +13,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { redriveDeduplicationId, type RedriveReport } from '../../cli/redrive';
+import { redriveDeduplicationId, type RedriveReport } from '../../packages/tools/src/cli/redrive';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, cloudEvent, localDir, sqsMessage } from './helpers';
 
 const sqs = mockClient(SQSClient);

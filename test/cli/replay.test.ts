@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { replayRunId, type ReplaySummary } from '../../cli/replay';
+import { replayRunId, type ReplaySummary } from '../../packages/tools/src/cli/replay';
 import { cli, cloudEvent, localDir } from './helpers';
 
 const documents = mockClient(DynamoDBDocumentClient);

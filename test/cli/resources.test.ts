@@ -3,7 +3,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { envName, fromVariables } from '../../cli/resources';
+import { envName, fromVariables } from '../../packages/tools/src/cli/resources';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
 
 const cloudformation = mockClient(CloudFormationClient);

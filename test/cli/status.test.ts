@@ -3,7 +3,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { StatusReport } from '../../cli/status';
+import type { StatusReport } from '../../packages/tools/src/cli/status';
 import { REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
 
 const cloudformation = mockClient(CloudFormationClient);

@@ -3,7 +3,7 @@
  * API signed with SigV4 with this function's own role, as an IAM-authorized reader makes it, with
  * the publisher's signer. It answers the status and the fields the test checks.
  */
-import { ApiSigner } from '../../publisher/sigv4';
+import { ApiSigner } from '../../packages/publisher/src/sigv4';
 
 export interface SignedGetResult {
   readonly status: number;

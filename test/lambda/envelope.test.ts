@@ -1,4 +1,4 @@
-import { MalformedEventError, parseEvent } from '../../lambda/shared/envelope';
+import { MalformedEventError, parseEvent } from '../../packages/publisher/src/envelope';
 import { cloudEvent, without, type TestEvent } from './fixtures';
 
 function parseError(body: string): MalformedEventError {

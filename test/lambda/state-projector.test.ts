@@ -4,8 +4,8 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient }
 import { DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseEvent, type PipelineEvent } from '../../lambda/shared/envelope';
 import { createStateProjectorHandler, type StateProjectorHandler } from '../../lambda/state-projector/handler';
+import { parseEvent, type PipelineEvent } from '../../packages/publisher/src/envelope';
 import { NOW, cloudEvent, instantRetries, quietLogger, sqsEvent, sqsRecord } from './fixtures';
 
 const TABLE = 'state';

@@ -1,5 +1,5 @@
-import { apiSubjects } from '../../local/api-publisher';
-import { generateScenario } from '../../local/scenario';
+import { apiSubjects } from '../../packages/tools/src/local/api-publisher';
+import { generateScenario } from '../../packages/tools/src/local/scenario';
 
 describe('apiSubjects', () => {
   const scenario = generateScenario({ events: 1000, subjects: 50, seed: 1 });

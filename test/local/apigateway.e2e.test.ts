@@ -16,7 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { LocalPipeline } from '../../local/pipeline';
+import { LocalPipeline } from '../../packages/tools/src/local/pipeline';
 
 const PROJECT_DIR = join(__dirname, '..', '..');
 jest.setTimeout(120_000);
@@ -217,7 +217,7 @@ describe('the local API Gateway, on a REST API of the user\'s own', () => {
     const receipt = (await res.json()) as Record<string, string>;
     expect(receipt.id).toBe('evt-1');
     expect(receipt.messageId).toMatch(/\S/);
-    // fauxqs answers a FIFO Publish without SequenceNumber (listed in local/differences.ts), so it renders empty.
+    // fauxqs answers a FIFO Publish without SequenceNumber (listed in packages/tools/src/local/differences.ts), so it renders empty.
     expect(receipt.sequenceNumber).toBe('');
     const queue = pipeline.plan.queues[0];
     const { Messages = [] } = await pipeline.clients.sqs.send(

@@ -1,10 +1,10 @@
-import { gatewayResponse } from '../../local/apigateway/gateway-responses';
-import { planRestApis } from '../../local/apigateway/plan';
-import { queryXmlToJson } from '../../local/apigateway/query-json';
-import { matchPath, selectResponse } from '../../local/apigateway/server';
-import { Quota, TokenBucket } from '../../local/apigateway/throttle';
-import { ModelValidator } from '../../local/apigateway/validation';
-import { escapeJavaScript, renderTemplate, urlDecode, urlEncode } from '../../local/apigateway/vtl';
+import { gatewayResponse } from '../../packages/tools/src/local/apigateway/gateway-responses';
+import { planRestApis } from '../../packages/tools/src/local/apigateway/plan';
+import { queryXmlToJson } from '../../packages/tools/src/local/apigateway/query-json';
+import { matchPath, selectResponse } from '../../packages/tools/src/local/apigateway/server';
+import { Quota, TokenBucket } from '../../packages/tools/src/local/apigateway/throttle';
+import { ModelValidator } from '../../packages/tools/src/local/apigateway/validation';
+import { escapeJavaScript, renderTemplate, urlDecode, urlEncode } from '../../packages/tools/src/local/apigateway/vtl';
 
 const params = { path: { id: 'p-1' }, querystring: { limit: '5' }, header: { 'X-Api-Key': 'k', 'Content-Type': 'application/json' } };
 const render = (template: string, body = '') => renderTemplate(template, { body, params, context: { requestId: 'r-1', requestOverride: { header: {} } }, stageVariables: { v: 'sv' } });

@@ -1,4 +1,4 @@
-import { UsageError, parseArgs } from '../../local/args';
+import { UsageError, parseArgs } from '../../packages/tools/src/local/args';
 
 describe('parseArgs', () => {
   test('defaults', () => {

@@ -15,7 +15,7 @@ const TSX = join(PROJECT_DIR, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 jest.setTimeout(180_000);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-/** The arguments of the `start` script after `tsx`, e.g. ['local/cli.ts', '--time-scale', '0.01']. */
+/** The arguments of the `start` script after `tsx`, e.g. ['packages/tools/src/local/cli.ts', '--time-scale', '0.01']. */
 function startScriptArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const [tool, ...args] = pkg.scripts.start.split(/\s+/);
@@ -88,7 +88,7 @@ describe('npm start', () => {
   test('--keep prints export lines, serves the SDK until SIGINT, then exits 0', async () => {
     // GIVEN the assembly synthesized by the previous test
     const cli = run([
-      'local/cli.ts', '--keep', '--quiet', '--no-synth', '--cdk-out', join(dir, 'cdk.out'), '--events', '20', '--subjects', '2',
+      'packages/tools/src/local/cli.ts', '--keep', '--quiet', '--no-synth', '--cdk-out', join(dir, 'cdk.out'), '--events', '20', '--subjects', '2',
     ]);
     // A failing expectation must not leave the run (and this test file) waiting for a signal.
     try {
@@ -156,7 +156,7 @@ describe('npm start', () => {
   }
 
   test('--help documents the flags', async () => {
-    const cli = run(['local/cli.ts', '--help']);
+    const cli = run(['packages/tools/src/local/cli.ts', '--help']);
     expect(await cli.exit).toBe(0);
     for (const flag of ['--events', '--subjects', '--quiet', '--keep', '--time-scale', '--api-share', '--no-api']) expect(cli.stdout()).toContain(flag);
   });

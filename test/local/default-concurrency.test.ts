@@ -1,4 +1,4 @@
-import { defaultConcurrency } from '../../local/pipeline';
+import { defaultConcurrency } from '../../packages/tools/src/local/pipeline';
 
 test('a mapping gets one concurrent batch per core, at least 2', () => {
   expect([1, 2, 3].map((cores) => defaultConcurrency(cores))).toEqual([2, 2, 3]);

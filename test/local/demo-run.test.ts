@@ -1,5 +1,5 @@
-import { oneEntryPerSubject } from '../../local/demo-run';
-import { generateScenario } from '../../local/scenario';
+import { oneEntryPerSubject } from '../../packages/tools/src/local/demo-run';
+import { generateScenario } from '../../packages/tools/src/local/scenario';
 
 test('slow arrival publishes rounds of at most one entry per subject, each subject in its own order', () => {
   // GIVEN a scenario with duplicates and out-of-order events

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIFFERENCES, formatDifference } from '../../local/differences';
-import { formatSkipped } from '../../local/summary-format';
+import { DIFFERENCES, formatDifference } from '../../packages/tools/src/local/differences';
+import { formatSkipped } from '../../packages/tools/src/local/summary-format';
 
 const PAGE = readFileSync(join(__dirname, '..', '..', 'docs', 'local-run.md'), 'utf8');
 const section = PAGE.slice(PAGE.indexOf('## Differences from AWS'), PAGE.indexOf('\n## ', PAGE.indexOf('## Differences from AWS') + 1));

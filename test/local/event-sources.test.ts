@@ -1,5 +1,5 @@
-import { MIN_FUNCTION_TIMEOUT_MS, sourceTimings } from '../../local/event-sources';
-import type { EventSourcePlan, StackPlan } from '../../local/template';
+import { MIN_FUNCTION_TIMEOUT_MS, sourceTimings } from '../../packages/tools/src/local/event-sources';
+import type { EventSourcePlan, StackPlan } from '../../packages/tools/src/local/template';
 
 /** A plan with one function, one queue and one event source mapping between them. */
 function plan(timeoutSeconds: number, visibilitySeconds: number, windowSeconds: number): { plan: StackPlan; mapping: EventSourcePlan } {

@@ -16,7 +16,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { EventPipeline, EventsApiAuthorization } from '../../lib';
 import { EVENT_RULES } from '../../lib/events-api-model';
-import { LocalPipeline } from '../../local/pipeline';
+import { LocalPipeline } from '../../packages/tools/src/local/pipeline';
 import { ROWS } from '../helpers/event-rows';
 
 const PROJECT_DIR = join(__dirname, '..', '..');

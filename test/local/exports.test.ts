@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventPipelineStack } from '../../lib';
-import { LocalRestApi } from '../../local/apigateway';
-import type { AwsServices } from '../../local/apigateway/aws-services';
-import { readAssembly } from '../../local/cloud-assembly';
-import type { Emulators } from '../../local/emulators';
-import { envName, exportLines, exportedVariables } from '../../local/exports';
-import { type CfnTemplate, planStack } from '../../local/template';
+import { LocalRestApi } from '../../packages/tools/src/local/apigateway';
+import type { AwsServices } from '../../packages/tools/src/local/apigateway/aws-services';
+import { readAssembly } from '../../packages/tools/src/local/cloud-assembly';
+import type { Emulators } from '../../packages/tools/src/local/emulators';
+import { envName, exportLines, exportedVariables } from '../../packages/tools/src/local/exports';
+import { type CfnTemplate, planStack } from '../../packages/tools/src/local/template';
 
 describe('envName', () => {
   test.each([

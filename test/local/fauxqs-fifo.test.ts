@@ -12,10 +12,10 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { startEmulators, type Emulators } from '../../local/emulators';
+import { startEmulators, type Emulators } from '../../packages/tools/src/local/emulators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { receiveFifoLikeSqs, PATCHED_FAUXQS_VERSION } = require('../../local/runtime/fauxqs-fifo.cjs') as {
+const { receiveFifoLikeSqs, PATCHED_FAUXQS_VERSION } = require('../../packages/tools/src/local/runtime/fauxqs-fifo.cjs') as {
   receiveFifoLikeSqs: (queueClass: unknown, version: string) => void;
   PATCHED_FAUXQS_VERSION: string;
 };

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionLogs, LogDirInUseError } from '../../local/function-logs';
+import { FunctionLogs, LogDirInUseError } from '../../packages/tools/src/local/function-logs';
 
 describe('FunctionLogs', () => {
   let dir: string;

@@ -11,11 +11,11 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { EventPipeline } from '../../lib';
-import { main } from '../../local/cli';
-import { runDemo } from '../../local/demo-run';
-import { LocalPipeline } from '../../local/pipeline';
-import { generateScenario } from '../../local/scenario';
-import type { RunSummary } from '../../local/summary';
+import { main } from '../../packages/tools/src/local/cli';
+import { runDemo } from '../../packages/tools/src/local/demo-run';
+import { LocalPipeline } from '../../packages/tools/src/local/pipeline';
+import { generateScenario } from '../../packages/tools/src/local/scenario';
+import type { RunSummary } from '../../packages/tools/src/local/summary';
 import { drainDeadLetters, pipelineTables, scanTable } from '../../reliability/read-outcome';
 
 const PROJECT_DIR = join(__dirname, '..', '..');

@@ -1,4 +1,4 @@
-import { IntrinsicError, NO_VALUE, type ResolveScope, evaluateCondition, resolveValue } from '../../local/intrinsics';
+import { IntrinsicError, NO_VALUE, type ResolveScope, evaluateCondition, resolveValue } from '../../packages/tools/src/local/intrinsics';
 
 const scope: ResolveScope = {
   pseudo: {

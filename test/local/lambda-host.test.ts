@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionHost, type FunctionHostOptions } from '../../local/lambda-host';
+import { FunctionHost, type FunctionHostOptions } from '../../packages/tools/src/local/lambda-host';
 
 const NODE_MODULES = join(__dirname, '..', '..', 'node_modules');
 

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
-import type { FunctionHost, InvokeOutcome } from '../../local/lambda-host';
-import { QueuePoller, type PollerOptions } from '../../local/poller';
-import type { SqsWire } from '../../local/sqs-wire';
+import type { FunctionHost, InvokeOutcome } from '../../packages/tools/src/local/lambda-host';
+import { QueuePoller, type PollerOptions } from '../../packages/tools/src/local/poller';
+import type { SqsWire } from '../../packages/tools/src/local/sqs-wire';
 
 /**
  * An in-memory queue behind the wire client's interface: enough to watch what the poller calls.

@@ -1,4 +1,4 @@
-import { foldState, generateScenario } from '../../local/scenario';
+import { foldState, generateScenario } from '../../packages/tools/src/local/scenario';
 
 describe('generateScenario', () => {
   const scenario = generateScenario({ events: 1000, subjects: 50, seed: 42 });

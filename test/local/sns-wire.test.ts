@@ -1,7 +1,7 @@
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startEmulators, type Emulators } from '../../local/emulators';
-import { SnsWire, SnsWireError, parsePublishBatch } from '../../local/sns-wire';
+import { startEmulators, type Emulators } from '../../packages/tools/src/local/emulators';
+import { SnsWire, SnsWireError, parsePublishBatch } from '../../packages/tools/src/local/sns-wire';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

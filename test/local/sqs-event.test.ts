@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { failedMessageIds, orderingViolations, toRecord } from '../../local/sqs-event';
+import { failedMessageIds, orderingViolations, toRecord } from '../../packages/tools/src/local/sqs-event';
 
 const message = {
   MessageId: 'm-1',

@@ -1,5 +1,5 @@
-import type { ApiSummary, QueueSummary, RunSummary } from '../../local/summary';
-import { formatSummary } from '../../local/summary-format';
+import type { ApiSummary, QueueSummary, RunSummary } from '../../packages/tools/src/local/summary';
+import { formatSummary } from '../../packages/tools/src/local/summary-format';
 
 function api(overrides: Partial<ApiSummary> = {}): ApiSummary {
   return {

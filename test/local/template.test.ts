@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventPipelineStack } from '../../lib';
-import { readAssembly } from '../../local/cloud-assembly';
-import { type CfnTemplate, type LocalEnvironment, type StackPlan, TemplateError, planStack } from '../../local/template';
+import { readAssembly } from '../../packages/tools/src/local/cloud-assembly';
+import { type CfnTemplate, type LocalEnvironment, type StackPlan, TemplateError, planStack } from '../../packages/tools/src/local/template';
 
 const FIXTURE = join(__dirname, 'fixtures', 'assembly');
 

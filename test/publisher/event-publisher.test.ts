@@ -10,7 +10,7 @@ import {
   InvalidEventError,
   type InvalidResult,
   type PublishedResult,
-} from '../../publisher';
+} from '../../packages/publisher/src';
 import { VALID_EVENT } from '../helpers/cloud-event';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';

@@ -3,8 +3,8 @@
  * answers as the API does: what is sent, and what each answer means for each event.
  */
 import { createServer } from 'node:net';
-import { type CloudEventInput, EventPublisher, type EventPublisherOptions, type NotPublishedResult } from '../../publisher';
-import { regionOfApiHost } from '../../publisher/sigv4';
+import { type CloudEventInput, EventPublisher, type EventPublisherOptions, type NotPublishedResult } from '../../packages/publisher/src';
+import { regionOfApiHost } from '../../packages/publisher/src/sigv4';
 import { VALID_EVENT } from '../helpers/cloud-event';
 import { type ApiAnswer, type ApiRequest, type FakeEventsApi, accepted, signatureVerifies, startFakeEventsApi } from './fake-events-api';
 

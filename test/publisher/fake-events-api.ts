@@ -6,7 +6,7 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../publisher/sigv4';
+import { NodeSha256 } from '../../packages/publisher/src/sigv4';
 
 export interface ApiRequest {
   readonly method: string;

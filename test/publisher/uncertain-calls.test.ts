@@ -5,7 +5,7 @@
  */
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { EventPublisher } from '../../publisher';
+import { EventPublisher } from '../../packages/publisher/src';
 import { VALID_EVENT } from '../helpers/cloud-event';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';

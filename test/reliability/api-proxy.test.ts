@@ -4,7 +4,7 @@
  */
 import { type IncomingMessage, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../../publisher';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../../packages/publisher/src';
 import { acceptedMessages } from '../../reliability/api-client';
 import { type ForwardedRequest, LosingProxy } from '../../reliability/api-proxy';
 

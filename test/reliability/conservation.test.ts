@@ -2,7 +2,7 @@
  * The conservation check on hand-made outcomes: it finds each kind of difference, names the event,
  * and passes only a complete, single, in-order outcome.
  */
-import type { CloudEvent } from '../../local/scenario';
+import type { CloudEvent } from '../../packages/tools/src/local/scenario';
 import {
   type DeadLetter,
   type Observations,

@@ -1,7 +1,7 @@
 /**
  * What the delivery scenarios report as injected is measured on what SNS accepted, not planned.
  */
-import type { CloudEvent } from '../../local/scenario';
+import type { CloudEvent } from '../../packages/tools/src/local/scenario';
 import { eventMessage, poisonMessage } from '../../reliability/ledger';
 import { publishedLate, republished } from '../../reliability/scenarios/scenario';
 

@@ -4,7 +4,7 @@
  */
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
+import { FAILURE_ATTRIBUTES } from 'cdk-event-pipeline-publisher';
 import type { ApiDemoRun, InvalidRequestOutcome } from './api-publisher';
 import type { LocalPipeline } from './pipeline';
 import type { PublishResult } from './publisher';

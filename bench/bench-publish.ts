@@ -2,7 +2,7 @@
  * Benchmark: publish N events through the CLI (`publish FILE --local`) to a
  * local run, and report events/s and the SNS calls made.
  *
- *   npx tsx cli/bench-publish.ts [--events 10000] [--subjects 1000] [--concurrency 4] [--no-consumers] [--json]
+ *   npx tsx bench/bench-publish.ts [--events 10000] [--subjects 1000] [--concurrency 4] [--no-consumers] [--json]
  *
  * `benchPublish()` is what the project's bench calls. Not part of the
  * published CLI: it starts the local run (local/) and synthesizes the sample
@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { EventPipelineStack } from '../lib';
-import { exportedVariables } from '../local/exports';
-import { LocalPipeline } from '../local/pipeline';
-import type { CliIO, Output } from './io';
-import type { PublishSummary } from './publish';
-import { main } from './index';
+import { main } from '../packages/tools/src/cli/index';
+import type { CliIO, Output } from '../packages/tools/src/cli/io';
+import type { PublishSummary } from '../packages/tools/src/cli/publish';
+import { exportedVariables } from '../packages/tools/src/local/exports';
+import { LocalPipeline } from '../packages/tools/src/local/pipeline';
 
 const ROOT = join(__dirname, '..');
 

@@ -4,8 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { MalformedEventError, parseEvent } from '../lambda/shared/envelope';
-import { FAILURE_ATTRIBUTES } from '../lambda/shared/failure-attributes';
+import { MalformedEventError, parseEvent, FAILURE_ATTRIBUTES } from 'cdk-event-pipeline-publisher';
 import { BIN, type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { EXIT, explain } from './errors';
 import { type CliIO, count, plural, table, writeJson } from './io';

@@ -14,9 +14,8 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
-import { FAILURE_ATTRIBUTES, FAILURE_ATTRIBUTE_PREFIX } from '../lambda/shared/failure-attributes';
-import { snsId } from '../publisher/prepare';
+import { parseEvent, type PipelineEvent } from 'cdk-event-pipeline-publisher';
+import { FAILURE_ATTRIBUTES, FAILURE_ATTRIBUTE_PREFIX, snsId } from 'cdk-event-pipeline-publisher';
 import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { DEFAULT_HOLD_SECONDS } from './dlq';
 import { CliError, EXIT, explain } from './errors';

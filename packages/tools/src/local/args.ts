@@ -26,7 +26,7 @@ export class UsageError extends Error {
   public readonly name = 'UsageError';
 }
 
-export const USAGE = `Usage: npm start -- [options]      (or: npx tsx local/cli.ts [options])
+export const USAGE = `Usage: npm start -- [options]      (or: npx tsx packages/tools/src/local/cli.ts [options])
 
 Runs the CDK app's pipeline on local emulators (fauxqs for SNS/SQS, dynalite for DynamoDB),
 publishes a demo scenario and prints a summary.

@@ -15,7 +15,8 @@ import { formatSkipped, formatSummary, formatTimings } from './summary-format';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const PROJECT_DIR = resolve(__dirname, '..');
+/** The CDK app's directory: `npm start` runs in the repository's root. */
+const PROJECT_DIR = process.cwd();
 
 export async function main(argv: readonly string[]): Promise<number> {
   let options: CliOptions;

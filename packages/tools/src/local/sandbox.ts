@@ -1,5 +1,5 @@
 /**
- * An execution environment of a function: one worker thread running local/runtime/lambda-worker.cjs.
+ * An execution environment of a function: one worker thread running packages/tools/src/local/runtime/lambda-worker.cjs.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';

@@ -2,16 +2,16 @@
  * Throughput benchmark of the local pipeline: publishes a scenario, waits for the queues to drain
  * and reports events/s, latency and where the time went (busy time of each thread).
  *
- *   npx tsx local/bench.ts [--events 10000] [--subjects 100] [--malformed 0] [--time-scale 0.01]
+ *   npx tsx bench/local-bench.ts [--events 10000] [--subjects 100] [--malformed 0] [--time-scale 0.01]
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runDemo } from './demo-run';
-import { LocalPipeline } from './pipeline';
-import { generateScenario } from './scenario';
-import type { RunSummary } from './summary';
-import { threadCpuMs } from './thread-cpu';
+import { runDemo } from '../packages/tools/src/local/demo-run';
+import { LocalPipeline } from '../packages/tools/src/local/pipeline';
+import { generateScenario } from '../packages/tools/src/local/scenario';
+import type { RunSummary } from '../packages/tools/src/local/summary';
+import { threadCpuMs } from '../packages/tools/src/local/thread-cpu';
 
 export interface BenchOptions {
   readonly events?: number;

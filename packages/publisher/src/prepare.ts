@@ -4,9 +4,9 @@
  * schema and measures it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { MalformedEventError, parseEvent, type PipelineEvent } from '../lambda/shared/envelope';
-import { preview } from '../lambda/shared/preview';
+import { MalformedEventError, parseEvent, type PipelineEvent } from './envelope';
 import { EventTooLargeError, InvalidEventError } from './errors';
+import { preview } from './preview';
 
 /** A CloudEvent as application code gives it to the publisher. */
 export interface CloudEventInput {

@@ -79,7 +79,7 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     title: 'FIFO receives return runs of a group',
     text:
-      'fauxqs is patched (local/runtime/fauxqs-fifo.cjs) to return as many messages of one group as it can, in order; SQS tries ' +
+      'fauxqs is patched (packages/tools/src/local/runtime/fauxqs-fifo.cjs) to return as many messages of one group as it can, in order; SQS tries ' +
       'to, and how many it returns per group varies',
   },
   {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * event-pipeline: the operator CLI of a deployed pipeline stack or of the local run.
- * In the repository: `npx tsx cli/index.ts --help`.
+ * In the repository: `npx tsx packages/tools/src/cli/index.ts --help`.
  */
 import { BIN, type Command, commandHelp, parseCommandArgs } from './args';
 import { dlqInspectCommand } from './dlq';

@@ -4,7 +4,7 @@
  * rebuilds the subject's state.
  */
 import { DeleteCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { type CloudEventInput, EventPublisher, type PublishReport } from '../publisher';
+import { type CloudEventInput, EventPublisher, type PublishReport } from 'cdk-event-pipeline-publisher';
 import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
 import { CliError, EXIT, explain } from './errors';
 import { type CliIO, count, plural, writeJson } from './io';

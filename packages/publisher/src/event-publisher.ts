@@ -3,7 +3,7 @@
  * through the Events API over HTTP.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { PipelineEvent } from '../lambda/shared/envelope';
+import type { PipelineEvent } from './envelope';
 import { DuplicateIdError, InvalidEventError, type PublishFailure } from './errors';
 import { type EventsApiOptions, HttpTransport, eventsUrl } from './http-transport';
 import {

@@ -1,7 +1,7 @@
 /**
  * Errors the CLI reports, and what the AWS SDK's errors mean to an operator.
  */
-import { networkCode as publisherNetworkCode } from '../publisher/retry';
+import { networkCode as publisherNetworkCode } from 'cdk-event-pipeline-publisher';
 
 /** Exit codes: documented in docs/cli.md. */
 export const EXIT = {

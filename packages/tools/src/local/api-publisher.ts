@@ -3,7 +3,7 @@
  * events and batches of up to 10), so each subject's events take one path, in order; a few
  * invalid requests, which are not events of the scenario, show the API's 400 and 415.
  */
-import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from '../publisher';
+import { BATCH_CONTENT_TYPE, SINGLE_CONTENT_TYPE } from 'cdk-event-pipeline-publisher';
 import type { LocalRestApi } from './apigateway';
 import { shard } from './publisher';
 import type { PublishEntry } from './scenario';

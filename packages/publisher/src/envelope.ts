@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { MalformedEventError } from './errors';
+import { MalformedEventError } from './malformed-event-error';
 import { preview, truncate } from './preview';
 
-export { MalformedEventError } from './errors';
+export { MalformedEventError } from './malformed-event-error';
 
 /**
  * A CloudEvents 1.0 event as carried in an SQS message body (SNS raw message

@@ -12,8 +12,8 @@ import {
   type PublishFailure,
   type PublishReport,
   validateEvents,
-} from '../publisher';
-import { regionOfApiHost } from '../publisher/sigv4';
+} from 'cdk-event-pipeline-publisher';
+import { regionOfApiHost } from 'cdk-event-pipeline-publisher';
 import { BIN, type Command, type ParsedArgs, type Values, integerOption, stringOption } from './args';
 import { CliError, type ErrorContext, EXIT, explain } from './errors';
 import { type InputEntry, parseEvents, readInput } from './input';

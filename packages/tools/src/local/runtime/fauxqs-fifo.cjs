@@ -29,7 +29,7 @@ function receiveFifoLikeSqs(SqsQueue, version) {
   if (version !== PATCHED_FAUXQS_VERSION) {
     throw new Error(
       `fauxqs ${version} is installed; the local run's FIFO receive patch is written for ${PATCHED_FAUXQS_VERSION}. ` +
-        'Pin fauxqs to that version or update local/runtime/fauxqs-fifo.mjs.',
+        'Pin fauxqs to that version or update packages/tools/src/local/runtime/fauxqs-fifo.mjs.',
     );
   }
   const proto = SqsQueue.prototype;
