@@ -102,10 +102,27 @@ export const API_ACKNOWLEDGMENTS = {
 
 /** Records the acknowledgments of `kind` on `scope`. */
 export function acknowledge(scope: IConstruct, kind: keyof typeof CONSUMER_ACKNOWLEDGMENTS): void {
-  Validations.of(scope).acknowledge(...CONSUMER_ACKNOWLEDGMENTS[kind]);
+  record(scope, CONSUMER_ACKNOWLEDGMENTS[kind]);
 }
 
 /** Records the Events API acknowledgments of `kind` on `scope`. */
 export function acknowledgeApi(scope: IConstruct, kind: keyof typeof API_ACKNOWLEDGMENTS): void {
-  Validations.of(scope).acknowledge(...API_ACKNOWLEDGMENTS[kind]);
+  record(scope, API_ACKNOWLEDGMENTS[kind]);
+}
+
+/**
+ * `Validations.acknowledge`, rule by rule. aws-cdk-lib before 2.27x (2.263.0, the peer range's
+ * floor, among them) refuses a rule id with `::` inside the rule name, such as cdk-nag's
+ * `AwsSolutions-IAM5[Resource::*]` (InvalidValidationId); there the acknowledgment is recorded
+ * in the metadata entry that `acknowledge` itself writes, under the same fully qualified id.
+ */
+function record(scope: IConstruct, rules: readonly { readonly id: string; readonly reason: string }[]): void {
+  for (const rule of rules) {
+    try {
+      Validations.of(scope).acknowledge(rule);
+    } catch (error) {
+      if (!/InvalidValidationId|delimiter is reserved/.test(String((error as Error).message))) throw error;
+      scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [rule.id]: rule.reason });
+    }
+  }
 }

@@ -88,6 +88,75 @@ export function packLibrary(destination: string): PackResult {
   };
 }
 
+/** The npm workspaces this project packs besides the constructs: folder and package name. */
+export const WORKSPACES = {
+  publisher: { dir: path.join(ROOT, 'packages', 'publisher'), name: 'cdk-event-pipeline-publisher' },
+  tools: { dir: path.join(ROOT, 'packages', 'tools'), name: 'cdk-event-pipeline-tools' },
+} as const;
+
+/** Builds the publisher and the tools (in that order: the tools compile against the publisher's declarations) and packs both. */
+export function packWorkspaces(destination: string): { publisher: PackResult; tools: PackResult } {
+  npm(['run', 'build:packages'], ROOT);
+  const pack = (dir: string): PackResult => {
+    const [report] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', destination], dir));
+    return {
+      tarball: path.join(destination, report.filename),
+      filename: report.filename,
+      integrity: report.integrity,
+      size: report.size,
+      unpackedSize: report.unpackedSize,
+      files: report.files.map((f: { path: string }) => f.path).sort(),
+    };
+  };
+  return { publisher: pack(WORKSPACES.publisher.dir), tools: pack(WORKSPACES.tools.dir) };
+}
+
+/**
+ * aws-cdk-lib at the floor of the peer range: 2.263.0, the newest release that npm, PyPI and
+ * Maven Central all serve. This project installs it under the alias `aws-cdk-lib-floor`; the
+ * consumer gets it as `aws-cdk-lib`.
+ */
+export const CDK_FLOOR_ALIAS = 'aws-cdk-lib-floor';
+
+/**
+ * The lockfile entries of aws-cdk-lib at the floor, under the consumer's `node_modules/aws-cdk-lib`.
+ * A dependency that this project had to nest under the alias (its version differs from the one at
+ * the top) and that aws-cdk-lib does not bundle goes to the top of the consumer's node_modules, as
+ * a fresh `npm install aws-cdk-lib@2.263.0` puts it: nested under a package whose tarball has a
+ * node_modules folder of its own, npm 11 leaves it out.
+ */
+function floorEntries(): Record<string, LockEntry> {
+  const alias = `node_modules/${CDK_FLOOR_ALIAS}`;
+  const entries = lockEntriesFor([CDK_FLOOR_ALIAS]);
+  const hoisted = Object.keys(entries)
+    .filter((key) => key.startsWith(`${alias}/node_modules/`) && !entries[key].inBundle)
+    .map((key) => key.slice(`${alias}/`.length))
+    .filter((rest) => !rest.slice('node_modules/'.length).includes('/node_modules/'));
+  const out: Record<string, LockEntry> = {};
+  for (const [key, entry] of Object.entries(entries)) {
+    if (key === alias) {
+      const { name: _name, ...rest } = entry;
+      out['node_modules/aws-cdk-lib'] = rest;
+    } else if (key.startsWith(`${alias}/`)) {
+      const rest = key.slice(`${alias}/`.length);
+      const top = hoisted.find((h) => rest === h || rest.startsWith(`${h}/`));
+      out[top ? rest : `node_modules/aws-cdk-lib/${rest}`] = entry;
+    } else out[key] = entry;
+  }
+  return out;
+}
+
+/** Bytes of the files under `dir`, symbolic links not followed. */
+export function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(full);
+    else if (entry.isFile()) total += fs.statSync(full).size;
+  }
+  return total;
+}
+
 /**
  * The entries of this project's lockfile that `names` need, with their
  * dependencies and bundled dependencies, marked as the consumer's own.
@@ -97,9 +166,20 @@ export function lockEntriesFor(names: string[]): Record<string, LockEntry> {
   const all: Record<string, LockEntry> = lock.packages;
   const out: Record<string, LockEntry> = {};
   const registry = npmRegistry();
+  // npm can mark a package nested under a bundling package as `inBundle` although that package
+  // depends on it without bundling it (aws-cdk-lib 2.263.0's @aws-cdk/cloud-assembly-schema,
+  // which its bundled cloud-assembly-api also needs): it is not in the tarball, and is fetched.
+  const inBundle = (key: string, entry: LockEntry): boolean => {
+    if (!entry.inBundle) return false;
+    const at = key.lastIndexOf('/node_modules/');
+    const parent = at === -1 ? undefined : all[key.slice(0, at)];
+    const name = key.slice(at + '/node_modules/'.length);
+    return !(parent?.dependencies?.[name] && !parent.bundleDependencies?.includes(name));
+  };
   const own = (key: string, entry: LockEntry): LockEntry => {
-    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
-    if (entry.inBundle || entry.resolved || !entry.version) return rest;
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, inBundle: _inBundle, ...rest } = entry;
+    if (inBundle(key, entry)) return { ...rest, inBundle: true };
+    if (entry.resolved || !entry.version) return rest;
     // The project's lockfile may omit registry URLs (omit-lockfile-registry-resolved);
     // with one, npm fetches the tarball by URL and integrity, from the cache when it is there.
     const name = (entry.name as string | undefined) ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
@@ -122,7 +202,7 @@ export function lockEntriesFor(names: string[]): Record<string, LockEntry> {
     if (!entry) throw new Error(`package-lock.json has no ${key}`);
     out[key] = own(key, entry);
     for (const [nested, nestedEntry] of Object.entries(all)) {
-      if (nested.startsWith(`${key}/node_modules/`) && nestedEntry.inBundle) out[nested] = own(nested, nestedEntry);
+      if (nested.startsWith(`${key}/node_modules/`) && inBundle(nested, nestedEntry)) out[nested] = own(nested, nestedEntry);
     }
     const optional = new Set([
       ...Object.keys(entry.optionalDependencies ?? {}),
@@ -153,21 +233,49 @@ export function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
+/** The tools, and the publisher they depend on, packed, for a consumer project's devDependencies. */
+export interface ToolsPacks {
+  readonly publisher: PackResult;
+  readonly tools: PackResult;
+}
+
 /**
  * Creates a consumer project in `dir`: the app fixture, a package.json that
- * depends on the tarball, on aws-cdk-lib and constructs (the versions this
- * project tests with) and on @types/node, and a lockfile so that `npm ci`
- * installs them from the npm cache without asking the registry.
+ * depends on the tarball, on aws-cdk-lib (at the peer range's floor) and
+ * constructs, and on @types/node, and a lockfile so that `npm ci` installs
+ * them from the npm cache without asking the registry. With `tools`, the
+ * project also has the tools as a devDependency, as a team that runs its app
+ * locally does; call it again on the same folder to add them.
  */
-export function createConsumerProject(dir: string, pack: PackResult): void {
+export function createConsumerProject(dir: string, pack: PackResult, tools?: ToolsPacks): void {
   fs.cpSync(APP_FIXTURE, dir, { recursive: true });
   fs.copyFileSync(pack.tarball, path.join(dir, pack.filename));
 
   const library = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const peers = Object.keys(library.peerDependencies);
   const dependencies: Record<string, string> = { [library.name]: `file:${pack.filename}` };
-  for (const peer of peers) dependencies[peer] = installedVersion(peer);
-  const devDependencies = { '@types/node': installedVersion('@types/node') };
+  for (const peer of peers) dependencies[peer] = peer === 'aws-cdk-lib' ? installedVersion(CDK_FLOOR_ALIAS) : installedVersion(peer);
+  const devDependencies: Record<string, string> = { '@types/node': installedVersion('@types/node') };
+  const devPackages: Record<string, LockEntry> = {};
+  if (tools) {
+    for (const [key, packed] of [['publisher', tools.publisher], ['tools', tools.tools]] as const) {
+      const workspace = WORKSPACES[key];
+      const manifest = JSON.parse(fs.readFileSync(path.join(workspace.dir, 'package.json'), 'utf8'));
+      fs.copyFileSync(packed.tarball, path.join(dir, packed.filename));
+      devDependencies[workspace.name] = `file:${packed.filename}`;
+      devPackages[`node_modules/${workspace.name}`] = {
+        version: manifest.version,
+        resolved: `file:${packed.filename}`,
+        integrity: packed.integrity,
+        license: manifest.license,
+        engines: manifest.engines,
+        bin: manifest.bin,
+        dependencies: manifest.dependencies,
+      };
+      const external = Object.keys(manifest.dependencies ?? {}).filter((name) => !name.startsWith('cdk-event-pipeline'));
+      Object.assign(devPackages, lockEntriesFor(external));
+    }
+  }
   const manifest = { name: 'consumer-app', version: '1.0.0', private: true, dependencies, devDependencies };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
 
@@ -182,10 +290,11 @@ export function createConsumerProject(dir: string, pack: PackResult): void {
       dependencies: library.dependencies,
       peerDependencies: library.peerDependencies,
     },
-    ...lockEntriesFor([...peers, ...Object.keys(library.dependencies ?? {})]),
+    ...lockEntriesFor(peers.filter((peer) => peer !== 'aws-cdk-lib')),
+    ...floorEntries(),
   };
-  for (const [key, entry] of Object.entries(lockEntriesFor(Object.keys(devDependencies)))) {
-    packages[key] = { ...entry, dev: true };
+  for (const [key, entry] of Object.entries({ ...lockEntriesFor(['@types/node']), ...devPackages })) {
+    if (!packages[key]) packages[key] = { ...entry, dev: true };
   }
   const lockfile = { name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages };
   fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(lockfile, null, 2));

@@ -100,11 +100,28 @@ describe('the tarball', () => {
     expect(pack.size).toBeLessThan(MAX_PACKED_BYTES);
   });
 
-  test('has aws-cdk-lib and constructs as peer dependencies, and only the SDK clients, the SigV4 signer and valibot (for the publisher and CLI) as dependencies', () => {
+  test('has no dependencies: aws-cdk-lib and constructs are its peers', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', 'cdk-event-pipeline', 'package.json'), 'utf8'));
-    const others = Object.keys(manifest.dependencies ?? {}).filter((d) => !d.startsWith('@aws-sdk/') && d !== 'valibot' && d !== '@smithy/signature-v4');
-    expect(others).toEqual([]);
+    expect(manifest.dependencies).toBeUndefined();
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+  });
+
+  test("leaves no AWS SDK, signer or schema library in the consumer's node_modules: only the peers and what they bring", () => {
+    const installed = fs.readdirSync(path.join(consumer, 'node_modules'));
+    expect(installed.filter((name) => ['@aws-sdk', '@smithy', 'valibot', 'fauxqs', 'dynalite'].includes(name))).toEqual([]);
+    const lock = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', '.package-lock.json'), 'utf8'));
+    const top = Object.keys(lock.packages).filter((key) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key) && !lock.packages[key].dev);
+    expect(top.map((key) => key.slice('node_modules/'.length)).sort()).toEqual(['aws-cdk-lib', 'cdk-event-pipeline', 'constructs'].concat(
+      // aws-cdk-lib's own dependencies that it does not bundle
+      top.map((key) => key.slice('node_modules/'.length)).filter((name) => name.startsWith('@aws-cdk/')),
+    ).sort());
+  });
+
+  test('is tested against aws-cdk-lib at the floor of its peer range', () => {
+    const cdk = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8'));
+    expect(cdk.version).toBe('2.263.0');
+    const manifest = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', 'cdk-event-pipeline', 'package.json'), 'utf8'));
+    expect(manifest.peerDependencies['aws-cdk-lib']).toBe(`^${cdk.version}`);
   });
 });
 

@@ -2,7 +2,7 @@
  * Sends a batch to the Events API (`POST {url}/events`): one event as
  * `application/cloudevents+json`, two to ten as `application/cloudevents-batch+json`.
  * The API answers 202 with a receipt per event (by index in the request, for
- * a batch) and the entries the topic refused; see docs/cli.md, "The wire contract".
+ * a batch) and the entries the topic refused; see docs/wire-contract.md.
  */
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
