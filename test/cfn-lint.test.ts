@@ -82,7 +82,7 @@ afterAll(() => {
 });
 
 const all = (r: LintReport) => [...r.errors, ...r.warnings, ...r.informational];
-const show = (findings: Finding[]) => findings.map((f) => `${path.relative(work, f.file)}:${f.line} ${f.level} ${f.rule} ${f.message}`);
+const show = (findings: Finding[]) => findings.map((f) => `${path.relative(work, f.file)}:${f.line} ${f.level} ${f.rule}${f.resource ? ` ${f.resource}:` : ''} ${f.message}`);
 
 test('every app synthesizes its templates, the integration tests\' assertion stacks included', () => {
   for (const app of APPS) {

@@ -45,7 +45,7 @@ export interface LintReport {
   readonly errors: Finding[];
   readonly warnings: Finding[];
   readonly informational: Finding[];
-  /** Every finding, one a line (file:line:column level rule message), or '' when there are none. */
+  /** Every finding, one a line (file:line:column level rule resource: message), or '' when there are none. */
   readonly output: string;
 }
 
@@ -148,7 +148,7 @@ function toFinding(f: RawFinding): Finding {
 }
 
 function formatFinding(f: Finding): string {
-  return `${path.relative(process.cwd(), f.file)}:${f.line}:${f.column} ${f.level} ${f.rule} ${f.message}`;
+  return `${path.relative(process.cwd(), f.file)}:${f.line}:${f.column} ${f.level} ${f.rule}${f.resource ? ` ${f.resource}:` : ''} ${f.message}`;
 }
 
 function readIfExists(file: string): string | undefined {
