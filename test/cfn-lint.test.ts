@@ -8,7 +8,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { type Finding, findTemplates, type LintReport, lintTemplates, readConfig } from './helpers/cfn-lint';
+import { assertLintClean, type Finding, findTemplates, type LintReport, lintTemplates, readConfig } from './helpers/cfn-lint';
 
 jest.setTimeout(300_000);
 
@@ -106,6 +106,13 @@ test('the control: cfn-lint reports errors in the broken copy of the sample temp
       expect.objectContaining({ resource: missingRef.resource, message: expect.stringContaining(missingRef.target) }),
     ]),
   );
+});
+
+test('assertLintClean, for other tests, throws with the report naming each broken resource', async () => {
+  const thrown = assertLintClean([control]);
+  await expect(thrown).rejects.toThrow(/^cfn-lint: [1-9]\d* error/);
+  await expect(thrown).rejects.toThrow(`E3012 ${broken.queue}:`);
+  await expect(thrown).rejects.toThrow(`${broken.missingRef.resource}:`);
 });
 
 test('every rule acknowledged in .cfnlintrc.yaml is still needed, and covers only what its reason there says', () => {

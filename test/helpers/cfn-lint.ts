@@ -6,6 +6,8 @@
  *
  *   const report = await lintTemplates(findTemplates(outdir));   // errors, warnings, informational, output
  *   await assertLintClean(findTemplates(outdir));                 // throws with the full report on any finding
+ *
+ * The virtualenv is made with `python3 -m venv` (CFN_LINT_PYTHON names another interpreter).
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
