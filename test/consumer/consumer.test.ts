@@ -78,8 +78,8 @@ const wiringOf = (prefix: string) => {
 };
 
 describe('the tarball', () => {
-  test('holds the compiled library, its declarations, the bundled handlers and the README', () => {
-    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts']) {
+  test('holds the compiled library, its declarations, the jsii assembly, the bundled handlers and the README', () => {
+    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', '.jsii']) {
       expect(pack.files).toContain(file);
     }
     for (const name of BUNDLED_HANDLERS) expect(pack.files).toContain(`assets/${name}/index.js`);
@@ -94,6 +94,10 @@ describe('the tarball', () => {
         /^(tsconfig.*|jest\.config\.js|cdk\.json|package-lock\.json)$/.test(file),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  test("holds the constructs only: nothing of the publisher, the CLI or the handlers' shared code", () => {
+    expect(pack.files.filter((file) => file.startsWith('dist/') && !file.startsWith('dist/lib/'))).toEqual([]);
   });
 
   test(`stays under ${MAX_PACKED_BYTES / 1024} KiB`, () => {
