@@ -6,7 +6,12 @@ import { EventPipelineStack, Stage } from '../lib';
 // The built-in CloudFormation validation doubles synth time (about 5 s here); test/nag.test.ts runs
 // it on this same stack in CI. CDK_VALIDATION=true turns it on for a synth.
 const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
-const stage = (app.node.tryGetContext('stage') ?? 'sandbox') as Stage;
+// The stage comes from the context as a string (`-c stage=prod`, or cdk.json).
+const given: unknown = app.node.tryGetContext('stage') ?? Stage.SANDBOX;
+const stage = Object.values(Stage).find((s) => s === given);
+if (stage === undefined) {
+  throw new Error(`context stage (-c stage=...) must be ${Object.values(Stage).map((s) => `'${s}'`).join(' or ')} (got '${String(given)}')`);
+}
 new EventPipelineStack(app, `EventPipeline-${stage}`, {
   stage,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

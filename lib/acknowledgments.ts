@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Annotations, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -102,27 +102,32 @@ export const API_ACKNOWLEDGMENTS = {
 
 /** Records the acknowledgments of `kind` on `scope`. */
 export function acknowledge(scope: IConstruct, kind: keyof typeof CONSUMER_ACKNOWLEDGMENTS): void {
-  record(scope, CONSUMER_ACKNOWLEDGMENTS[kind]);
+  acknowledgeEach(scope, CONSUMER_ACKNOWLEDGMENTS[kind]);
 }
 
 /** Records the Events API acknowledgments of `kind` on `scope`. */
 export function acknowledgeApi(scope: IConstruct, kind: keyof typeof API_ACKNOWLEDGMENTS): void {
-  record(scope, API_ACKNOWLEDGMENTS[kind]);
+  acknowledgeEach(scope, API_ACKNOWLEDGMENTS[kind]);
 }
 
 /**
- * `Validations.acknowledge`, rule by rule. aws-cdk-lib before 2.27x (2.263.0, the peer range's
- * floor, among them) refuses a rule id with `::` inside the rule name, such as cdk-nag's
- * `AwsSolutions-IAM5[Resource::*]` (InvalidValidationId); there the acknowledgment is recorded
- * in the metadata entry that `acknowledge` itself writes, under the same fully qualified id.
+ * Records each rule with `Validations.acknowledge`. The aws-cdk-lib releases
+ * at the start of the peer range (2.263.0 among them) refuse a rule id with
+ * `::` inside its finding, as `AwsSolutions::AwsSolutions-IAM5[Resource::*]`
+ * (InvalidValidationId); for such an id this records the acknowledgment as
+ * those releases record one they accept: the metadata entry and the
+ * acknowledged warning.
  */
-function record(scope: IConstruct, rules: readonly { readonly id: string; readonly reason: string }[]): void {
+function acknowledgeEach(scope: IConstruct, rules: ReadonlyArray<{ readonly id: string; readonly reason: string }>): void {
   for (const rule of rules) {
     try {
       Validations.of(scope).acknowledge(rule);
     } catch (error) {
-      if (!/InvalidValidationId|delimiter is reserved/.test(String((error as Error).message))) throw error;
+      if (!(error instanceof Error && error.message.startsWith(`Invalid validation rule ID '${rule.id}'`) && /\[.*::.*\]/.test(rule.id))) {
+        throw error;
+      }
       scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [rule.id]: rule.reason });
+      Annotations.of(scope).acknowledgeWarning(rule.id);
     }
   }
 }

@@ -4,10 +4,18 @@ import { EventPipeline, EventPipelineProps } from './event-pipeline';
 import { EventsApiAuthorization } from './events-api-props';
 
 /**
- * Deployment stages of the sample app: `sandbox` destroys the tables and the
- * key with the stack, `prod` retains them.
+ * Deployment stages of the sample app: `SANDBOX` (`'sandbox'`) destroys the
+ * tables and the key with the stack, `PROD` (`'prod'`) retains them.
  */
-export type Stage = 'sandbox' | 'prod';
+export enum Stage {
+  /** Destroys the tables and the key with the stack. */
+  SANDBOX = 'sandbox',
+  /** Retains the tables and the key when the stack is destroyed. */
+  PROD = 'prod',
+}
+
+/** The stages, as a message lists them: `'sandbox' or 'prod'`. */
+const STAGES = Object.values(Stage).map((s) => `'${s}'`).join(' or ');
 
 /** The sample app's one API partner. */
 const SAMPLE_PARTNER = 'vendor-acme';
@@ -15,8 +23,8 @@ const SAMPLE_PARTNER = 'vendor-acme';
 /** Props of {@link EventPipelineStack}: the stack's own props, a stage and the pipeline's props. */
 export interface EventPipelineStackProps extends StackProps {
   /**
-   * `sandbox` destroys everything on `cdk destroy`; `prod` retains the tables and the key.
-   * @default 'sandbox'
+   * `SANDBOX` destroys everything on `cdk destroy`; `PROD` retains the tables and the key.
+   * @default Stage.SANDBOX
    */
   readonly stage?: Stage;
   /**
@@ -40,12 +48,12 @@ export class EventPipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EventPipelineStackProps = {}) {
     super(scope, id, props);
-    const stage = props.stage ?? 'sandbox';
-    if (stage !== 'sandbox' && stage !== 'prod') {
-      throw new Error(`stage must be 'sandbox' or 'prod' (got '${String(stage)}')`);
+    const stage = props.stage ?? Stage.SANDBOX;
+    if (!Object.values(Stage).includes(stage)) {
+      throw new Error(`stage must be ${STAGES} (got '${String(stage)}')`);
     }
     this.pipeline = new EventPipeline(this, 'Pipeline', {
-      removalPolicy: stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: stage === Stage.PROD ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       api: {
         publishAuthorization: EventsApiAuthorization.API_KEY,
         readAuthorization: EventsApiAuthorization.IAM,

@@ -7,40 +7,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { deliveryFailuresAlarm } from './alarms';
+import { DefaultConsumers } from './default-consumers';
 import { EventTable } from './event-table';
 import { EventsApi } from './events-api';
 import { EventPipelineApiOptions } from './events-api-props';
+import { EventsTableSchema } from './events-table-schema';
 import { FanOutTopic } from './fan-out-topic';
-import { defaultConsumerCode } from './handler-code';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
 import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
+import { StateTableSchema } from './state-table-schema';
 import { PropsValidator, topicKind } from './validation';
-
-/**
- * Names of the events table's attributes and index, for handlers and queries.
- * A table passed as `eventsTable` must follow them.
- */
-export const EVENTS_TABLE_SCHEMA = {
-  /** Partition key (string): the event's `id`. */
-  partitionKey: 'id',
-  /** TTL attribute (number, epoch seconds): when the event expires. */
-  timeToLiveAttribute: 'expiresAt',
-  /** Global secondary index listing a subject's events in sequence order. */
-  subjectIndex: 'bySubject',
-  /** Partition key (string) of the subject index: the event's `subject`. */
-  subjectIndexPartitionKey: 'subject',
-  /** Sort key (number) of the subject index: the event's `sequence`. */
-  subjectIndexSortKey: 'sequence',
-} as const;
-
-/**
- * Names of the state table's attributes. A table passed as `stateTable` must
- * follow them.
- */
-export const STATE_TABLE_SCHEMA = {
-  /** Partition key (string): the event's `subject`. */
-  partitionKey: 'subject',
-} as const;
 
 /** Props of {@link EventPipeline}. Every prop is optional. */
 export interface EventPipelineProps {
@@ -194,13 +170,13 @@ export class EventPipeline extends Construct {
     this.eventsTable =
       props.eventsTable ??
       new EventTable(this, 'EventsTable', {
-        partitionKey: { name: EVENTS_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
-        timeToLiveAttribute: EVENTS_TABLE_SCHEMA.timeToLiveAttribute,
+        partitionKey: { name: EventsTableSchema.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: EventsTableSchema.TIME_TO_LIVE_ATTRIBUTE,
         globalSecondaryIndexes: [
           {
-            indexName: EVENTS_TABLE_SCHEMA.subjectIndex,
-            partitionKey: { name: EVENTS_TABLE_SCHEMA.subjectIndexPartitionKey, type: dynamodb.AttributeType.STRING },
-            sortKey: { name: EVENTS_TABLE_SCHEMA.subjectIndexSortKey, type: dynamodb.AttributeType.NUMBER },
+            indexName: EventsTableSchema.SUBJECT_INDEX,
+            partitionKey: { name: EventsTableSchema.SUBJECT_INDEX_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+            sortKey: { name: EventsTableSchema.SUBJECT_INDEX_SORT_KEY, type: dynamodb.AttributeType.NUMBER },
           },
         ],
         removalPolicy,
@@ -208,7 +184,7 @@ export class EventPipeline extends Construct {
     this.stateTable =
       props.stateTable ??
       new EventTable(this, 'StateTable', {
-        partitionKey: { name: STATE_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+        partitionKey: { name: StateTableSchema.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
         removalPolicy,
       }).table;
 
@@ -221,7 +197,7 @@ export class EventPipeline extends Construct {
     this.eventLog = new QueueConsumer(this, 'EventLog', {
       ...shared,
       ...props.eventLog,
-      code: props.eventLog?.code ?? defaultConsumerCode('event-log'),
+      code: props.eventLog?.code ?? DefaultConsumers.eventLog(),
       environment: { EVENT_RETENTION_DAYS: Tokenization.stringifyNumber(retentionDays), ...props.eventLog?.environment },
       table: this.eventsTable,
       tableActions: ['dynamodb:BatchWriteItem'],
@@ -230,7 +206,7 @@ export class EventPipeline extends Construct {
       ...shared,
       ...props.stateProjector,
       fifo: true,
-      code: props.stateProjector?.code ?? defaultConsumerCode('state-projector'),
+      code: props.stateProjector?.code ?? DefaultConsumers.stateProjector(),
       table: this.stateTable,
       tableActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     });

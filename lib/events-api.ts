@@ -9,14 +9,13 @@ import { acknowledgeApi } from './acknowledgments';
 import { batchSchema, eventSchema } from './events-api-model';
 import { EventsApiAuthorization, EventsApiProps } from './events-api-props';
 import * as T from './events-api-templates';
+import { EventsTableSchema } from './events-table-schema';
 import { PropsValidator } from './validation';
 
 const PARTNER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/;
 const EVENT_TYPES = ['application/json', 'application/cloudevents+json'];
 const BATCH_TYPE = 'application/cloudevents-batch+json';
-/** The events table's index by subject and sequence (EVENTS_TABLE_SCHEMA.subjectIndex). */
-const SUBJECT_INDEX = 'bySubject';
 const RETRY_AFTER = { 'method.response.header.Retry-After': "'1'" };
 
 /**
@@ -62,7 +61,7 @@ export class EventsApi extends Construct {
           topicArn: props.topic.topicArn,
           eventsTable: props.eventsTable.tableName,
           stateTable: props.stateTable.tableName,
-          subjectIndex: SUBJECT_INDEX,
+          subjectIndex: EventsTableSchema.SUBJECT_INDEX,
         },
       },
     });
@@ -148,7 +147,7 @@ export class EventsApi extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.eventsTable.tableArn, props.stateTable.tableArn] }),
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.eventsTable.tableArn}/index/${SUBJECT_INDEX}`] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.eventsTable.tableArn}/index/${EventsTableSchema.SUBJECT_INDEX}`] }));
     const tableKeys = [props.eventsTable.encryptionKey, props.stateTable.encryptionKey].filter((k): k is kms.IKey => k !== undefined);
     if (tableKeys.length > 0) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [...new Set(tableKeys.map((k) => k.keyArn))] }));

@@ -1,12 +1,18 @@
+// Gathering and reporting prop problems. Internal: not exported from index.ts;
+// users recognise the error with PipelinePropsError.isPipelinePropsError.
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 
+/** Brands the errors thrown for invalid props, so that any copy of this package recognises them. */
+export const PIPELINE_PROPS_ERROR = Symbol.for('cdk-event-pipeline.PipelinePropsError');
+
 /**
  * Thrown when a construct receives props that AWS would reject or that break
- * the pipeline's guarantees. The message lists every problem found.
+ * the pipeline's guarantees. The message lists every problem found. Its name
+ * is `PipelinePropsError`; {@link PipelinePropsError.isPipelinePropsError} recognises it.
  */
-export class PipelinePropsError extends Error {
+export class InvalidPropsError extends Error {
   constructor(
     /** The construct whose props are invalid, with its path. */
     public readonly construct: string,
@@ -15,6 +21,7 @@ export class PipelinePropsError extends Error {
   ) {
     super(`Invalid ${construct} props:\n  - ${problems.join('\n  - ')}`);
     this.name = 'PipelinePropsError';
+    Object.defineProperty(this, PIPELINE_PROPS_ERROR, { value: true });
   }
 }
 
@@ -50,9 +57,9 @@ export class PropsValidator {
     Annotations.of(this.scope).addWarningV2(`cdk-event-pipeline:${id}`, message);
   }
 
-  /** Throws a {@link PipelinePropsError} listing every recorded problem. */
+  /** Throws an {@link InvalidPropsError} listing every recorded problem. */
   public throwIfInvalid(): void {
-    if (this.problems.length > 0) throw new PipelinePropsError(this.construct, this.problems);
+    if (this.problems.length > 0) throw new InvalidPropsError(this.construct, this.problems);
   }
 }
 

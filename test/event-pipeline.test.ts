@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EventPipeline } from '../lib';
+import { EventPipeline, Stage } from '../lib';
 import { synthStack } from './helpers/stack';
 
 // GIVEN the sample stack with default props
@@ -337,7 +337,7 @@ describe('stages', () => {
   });
 
   test('prod retains the tables and the key', () => {
-    const { template: prod } = synthStack({ stage: 'prod' });
+    const { template: prod } = synthStack({ stage: Stage.PROD });
     prod.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
     prod.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });

@@ -21,7 +21,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { EventPipelineStack } from '../lib';
+import { EventPipelineStack, Stage } from '../lib';
 
 /** The sample stack's partner (lib/event-pipeline-stack.ts). */
 const SAMPLE_PARTNER = 'vendor-acme';
@@ -29,7 +29,7 @@ const SAMPLE_PARTNER = 'vendor-acme';
 // Exported for test/integ-events-api-grants.test.ts, which checks the grants of the assertions stack.
 export const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
 export const stack = new EventPipelineStack(app, 'EventsApiInteg', {
-  stage: 'sandbox', // everything is destroyed with the stack
+  stage: Stage.SANDBOX, // everything is destroyed with the stack
   description: 'cdk-event-pipeline Events API integration test: safe to delete',
 });
 const api = stack.pipeline.api!;

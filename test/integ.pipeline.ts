@@ -8,14 +8,14 @@
 // (`npm run integ:synth`).
 import { AwsApiCall, ExpectedResult, type IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration } from 'aws-cdk-lib';
-import { EventPipelineStack } from '../lib';
+import { EventPipelineStack, Stage } from '../lib';
 
 // Both stacks are deployed and destroyed together, so the assertions stack may
 // hold strong references (exports) to the test stack.
 // Exported for test/integ-grants.test.ts, which checks the grants of the assertions stack.
 export const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
 export const stack = new EventPipelineStack(app, 'EventPipelineInteg', {
-  stage: 'sandbox', // everything is destroyed with the stack
+  stage: Stage.SANDBOX, // everything is destroyed with the stack
   description: 'cdk-event-pipeline integration test: safe to delete',
 });
 const { pipeline } = stack;

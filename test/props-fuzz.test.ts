@@ -143,9 +143,9 @@ test('valid props synthesize a deployable template; one invalid prop is refused 
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(PipelinePropsError);
-      expect((error as PipelinePropsError).construct).toBe('EventPipeline (Fuzz/Pipeline)');
-      const problems = (error as PipelinePropsError).problems;
+      if (!PipelinePropsError.isPipelinePropsError(error)) throw new Error(`expected a PipelinePropsError, got ${String(error)}`);
+      expect(error.construct).toBe('EventPipeline (Fuzz/Pipeline)');
+      const problems = error.problems;
       expect(problems.length).toBeGreaterThan(0);
       for (const problem of problems) expect(problem.startsWith(`${invalid}:`) || problem.startsWith(`${invalid} must`)).toBe(true);
       outcomes.refused++;

@@ -183,6 +183,39 @@ function errorOf(build: () => unknown): unknown {
   return undefined;
 }
 
+/** The props error `build` throws; anything else fails the test. */
+function propsErrorOf(build: () => unknown) {
+  const error = errorOf(build);
+  if (!PipelinePropsError.isPipelinePropsError(error)) throw new Error(`expected a PipelinePropsError, got ${String(error)}`);
+  return error;
+}
+
+describe('PipelinePropsError', () => {
+  test('recognises the error the constructs throw: an Error named PipelinePropsError, its message listing every problem', () => {
+    // GIVEN two bad props
+    const build = pipeline({ eventRetention: Duration.days(0), stateProjector: { batchSize: 11 } });
+
+    // WHEN
+    const error = propsErrorOf(build);
+
+    // THEN
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('PipelinePropsError');
+    expect(error.message).toBe(
+      'Invalid EventPipeline (Test/Pipeline) props:\n' +
+        '  - eventRetention must be a whole number between 1 and 3650 days (got 0)\n' +
+        '  - stateProjector.batchSize must be a whole number between 1 and 10 on a FIFO queue (got 11)',
+    );
+  });
+
+  test('recognises nothing else: another Error, one with the same name, null, a string, a plain object', () => {
+    const lookalike = Object.assign(new Error('Invalid'), { name: 'PipelinePropsError', construct: 'X', problems: [] });
+    for (const x of [new Error('Invalid EventPipeline props'), lookalike, null, undefined, 'PipelinePropsError', { problems: [] }]) {
+      expect(PipelinePropsError.isPipelinePropsError(x)).toBe(false);
+    }
+  });
+});
+
 describe('an EventPipeline reports the problems of its own props and of both consumers together', () => {
   test('a bad eventRetention, four bad eventLog props and three bad stateProjector props make one error of eight problems', () => {
     // GIVEN
@@ -194,12 +227,11 @@ describe('an EventPipeline reports the problems of its own props and of both con
     };
 
     // WHEN
-    const error = errorOf(() => new EventPipeline(stack, 'Pipeline', props));
+    const error = propsErrorOf(() => new EventPipeline(stack, 'Pipeline', props));
 
     // THEN one error, from the pipeline, names each prop with its path
-    expect(error).toBeInstanceOf(PipelinePropsError);
-    expect((error as PipelinePropsError).construct).toBe('EventPipeline (Test/Pipeline)');
-    expect((error as PipelinePropsError).problems).toEqual([
+    expect(error.construct).toBe('EventPipeline (Test/Pipeline)');
+    expect(error.problems).toEqual([
       'eventRetention must be a whole number between 1 and 3650 days (got 3651)',
       'eventLog.maxReceiveCount must be a whole number between 1 and 1000 (got 0)',
       'eventLog.batchSize must be a whole number between 1 and 10000 on a standard queue (got 20000)',
@@ -312,9 +344,8 @@ describe('tokens', () => {
 
   test('a token batching window on a FIFO queue is refused as any window is, and only that', () => {
     const { token, build } = withParameter();
-    const error = errorOf(build({ fifo: true, maxBatchingWindow: Duration.seconds(token) }));
-    expect(error).toBeInstanceOf(PipelinePropsError);
-    expect((error as PipelinePropsError).problems).toEqual(['maxBatchingWindow: not allowed on a FIFO queue (got <token> seconds); remove it']);
+    const error = propsErrorOf(build({ fifo: true, maxBatchingWindow: Duration.seconds(token) }));
+    expect(error.problems).toEqual(['maxBatchingWindow: not allowed on a FIFO queue (got <token> seconds); remove it']);
   });
 
   test('a Duration token in another unit than seconds is refused, since it cannot be converted', () => {

@@ -13,17 +13,18 @@ import {
   ROOT,
   synthConsumerApp,
 } from './consumer-project';
+import { ConsumerStack, expectAssetsStaged, expectResourceCounts, IMPORTED_TOPIC_ARN, only } from './consumer-stack';
 
 // The package as a user gets it: packed, installed into a fresh project with
 // its peer dependencies, imported by name, synthesized with plain node.
 jest.setTimeout(180_000);
 
 const MAX_PACKED_BYTES = 200 * 1024;
-const IMPORTED_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';
 
 let work: string;
 let consumer: string;
 let pack: PackResult;
+let stack: ConsumerStack;
 let template: Template;
 let outdir: string;
 
@@ -40,47 +41,23 @@ beforeAll(() => {
   compileConsumerApp(consumer);
   outdir = path.join(consumer, 'cdk.out');
   synthConsumerApp(consumer, outdir);
-  template = Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'ConsumerStack.template.json'), 'utf8')));
+  stack = ConsumerStack.read(outdir);
+  template = stack.template;
 });
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-const resourcesOf = (type: string) => template.findResources(type);
-const idsOf = (type: string, prefix: string) => Object.keys(resourcesOf(type)).filter((id) => id.startsWith(prefix));
-const only = <T>(items: T[]): T => {
-  expect(items).toHaveLength(1);
-  return items[0];
-};
-/** The function whose logical id starts with `prefix`. */
-const fn = (prefix: string) => {
-  const id = only(idsOf('AWS::Lambda::Function', prefix));
-  return { id, Properties: resourcesOf('AWS::Lambda::Function')[id].Properties };
-};
-/** The folder the CDK staged a function's code asset in. */
-const stagedCodeOf = (prefix: string) => {
-  const key: string = fn(prefix).Properties.Code.S3Key;
-  expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
-  return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
-};
-/** The event source mapping and subscription of the queue whose logical id starts with `prefix`. */
-const wiringOf = (prefix: string) => {
-  const queueId = only(idsOf('AWS::SQS::Queue', `${prefix}Queue`));
-  const mapping = only(
-    Object.values(resourcesOf('AWS::Lambda::EventSourceMapping')).filter(
-      (m) => m.Properties.EventSourceArn['Fn::GetAtt'][0] === queueId,
-    ),
-  );
-  const subscription = only(
-    Object.values(resourcesOf('AWS::SNS::Subscription')).filter((s) => s.Properties.Endpoint['Fn::GetAtt'][0] === queueId),
-  );
-  return { mapping: mapping.Properties, subscription: subscription.Properties };
-};
+const resourcesOf = (type: string) => stack.resources(type);
+const idsOf = (type: string, prefix: string) => stack.ids(type, prefix);
+const fn = (prefix: string) => stack.fn(prefix);
+const stagedCodeOf = (prefix: string) => stack.stagedCodeOf(prefix);
+const wiringOf = (prefix: string) => stack.wiringOf(prefix);
 
 describe('the tarball', () => {
-  test('holds the compiled library, its declarations, the bundled handlers and the README', () => {
-    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts']) {
+  test('holds the compiled library, its declarations, the jsii assembly, the bundled handlers and the README', () => {
+    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', '.jsii']) {
       expect(pack.files).toContain(file);
     }
     for (const name of BUNDLED_HANDLERS) expect(pack.files).toContain(`assets/${name}/index.js`);
@@ -95,6 +72,10 @@ describe('the tarball', () => {
         /^(tsconfig.*|jest\.config\.js|cdk\.json|package-lock\.json)$/.test(file),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  test("holds the constructs only: nothing of the publisher, the CLI or the handlers' shared code", () => {
+    expect(pack.files.filter((file) => file.startsWith('dist/') && !file.startsWith('dist/lib/'))).toEqual([]);
   });
 
   test(`stays under ${MAX_PACKED_BYTES / 1024} KiB`, () => {
@@ -128,15 +109,7 @@ describe('the tarball', () => {
 
 describe("the consumer's stack", () => {
   test('two pipelines side by side: a key, four queues, two functions and two tables each', () => {
-    template.resourceCountIs('AWS::KMS::Key', 2);
-    template.resourceCountIs('AWS::SQS::Queue', 8);
-    template.resourceCountIs('AWS::Lambda::Function', 4);
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
-    for (const prefix of ['Orders', 'Parcels']) {
-      expect(idsOf('AWS::KMS::Key', prefix)).toHaveLength(1);
-      expect(idsOf('AWS::SQS::Queue', prefix)).toHaveLength(4);
-      expect(idsOf('AWS::DynamoDB::Table', prefix)).toHaveLength(2);
-    }
+    expectResourceCounts(stack);
   });
 
   test('the imported topic is subscribed to, not created; the second pipeline creates its own', () => {
@@ -195,6 +168,10 @@ describe("the consumer's stack", () => {
     expect(fs.readFileSync(path.join(staged, 'index.js'), 'utf8')).toBe(
       fs.readFileSync(path.join(consumer, 'handlers', 'order-projector', 'index.js'), 'utf8'),
     );
+  });
+
+  test('every asset the asset manifest lists is in cdk.out', () => {
+    expectAssetsStaged(stack);
   });
 
   test('the default handlers come from the bundles inside node_modules/cdk-event-pipeline/assets', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EventPipelineStack } from '../../lib';
+import { EventPipelineStack, Stage } from '../../lib';
 import { LocalRestApi } from '../../packages/tools/src/local/apigateway';
 import type { AwsServices } from '../../packages/tools/src/local/apigateway/aws-services';
 import { readAssembly } from '../../packages/tools/src/local/cloud-assembly';
@@ -49,7 +49,7 @@ describe('exportedVariables with the sample stack and its Events API', () => {
   const emulators = { snsSqsEndpoint: 'http://127.0.0.1:4566', dynamodbEndpoint: 'http://127.0.0.1:8000' } as Emulators;
   const queueUrl = (name: string) => `http://sqs.us-east-1.localhost:4566/000000000000/${name}`;
   const env = { stackName: 'EventPipeline-local', region: 'us-east-1', accountId: '000000000000', queueUrl };
-  const template = Template.fromStack(new EventPipelineStack(new App(), 'EventPipeline-local', { stage: 'sandbox' })).toJSON() as CfnTemplate;
+  const template = Template.fromStack(new EventPipelineStack(new App(), 'EventPipeline-local', { stage: Stage.SANDBOX })).toJSON() as CfnTemplate;
   const plan = planStack(template, env);
   // The API as the run serves it (not started: its port is 0), with the keys it made up.
   const api = new LocalRestApi(plan.apis[0], {} as AwsServices, env);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EventPipelineStack } from '../../lib';
+import { EventPipelineStack, Stage } from '../../lib';
 import { readAssembly } from '../../packages/tools/src/local/cloud-assembly';
 import { type CfnTemplate, type LocalEnvironment, type StackPlan, TemplateError, planStack } from '../../packages/tools/src/local/template';
 
@@ -244,7 +244,7 @@ describe('planStack with the synthesized sample stack', () => {
   beforeAll(() => {
     // GIVEN the stack bin/app.ts deploys, environment-agnostic as the app is without CDK_DEFAULT_*
     const app = new App();
-    const stack = new EventPipelineStack(app, 'EventPipeline-local', { stage: 'sandbox' });
+    const stack = new EventPipelineStack(app, 'EventPipeline-local', { stage: Stage.SANDBOX });
     const template = Template.fromStack(stack).toJSON() as CfnTemplate;
     plan = planStack(template, env('EventPipeline-local'));
   });

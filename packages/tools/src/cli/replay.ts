@@ -11,7 +11,7 @@ import { type CliIO, count, plural, writeJson } from './io';
 import { Progress } from './progress';
 import { type Target, required, resolveTarget } from './resources';
 
-/** The events table's subject index and the state table's key (EVENTS_TABLE_SCHEMA, STATE_TABLE_SCHEMA in lib/). */
+/** The events table's subject index and the state table's key (EventsTableSchema.SUBJECT_INDEX, StateTableSchema.PARTITION_KEY in lib/). */
 export const SUBJECT_INDEX = 'bySubject';
 const STATE_KEY = 'subject';
 
