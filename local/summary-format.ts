@@ -94,7 +94,8 @@ export function formatSummary(s: RunSummary): string[] {
       `    ${q.received} received, ${q.processed} processed` +
         `${q.deadLetteredByFunction ? ` (${q.deadLetteredByFunction} of them sent to the dead-letter queue by the function)` : ''},` +
         ` ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
-        ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average`,
+        ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average (batch size ${q.batchSize}` +
+        `${q.reportBatchItemFailures ? ', partial batch responses' : ''})`,
       `    latency p50 ${ms(q.latencyMs.p50)}, p99 ${ms(q.latencyMs.p99)};` +
         ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}` +
         ` (x${+q.timeFactor.toPrecision(3)})`,

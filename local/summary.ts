@@ -46,6 +46,9 @@ export interface QueueSummary {
   readonly meanBatchSize: number;
   readonly remaining: number;
   readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  /** The event source's BatchSize and ReportBatchItemFailures, as in the template. */
+  readonly batchSize: number;
+  readonly reportBatchItemFailures: boolean;
   readonly functionTimeoutMs: number;
   readonly visibilityTimeoutMs: number;
   readonly batchingWindowMs: number;
@@ -254,6 +257,8 @@ async function queueSummary(pipeline: LocalPipeline, source: LocalPipeline['sour
     meanBatchSize: stats.batches ? stats.received / stats.batches : 0,
     remaining: depth.visible + depth.inFlight + depth.delayed,
     latencyMs: { p50: stats.latency.percentile(50), p99: stats.latency.percentile(99) },
+    batchSize: source.mapping.batchSize,
+    reportBatchItemFailures: source.mapping.reportBatchItemFailures,
     functionTimeoutMs: source.timings.timeoutMs,
     visibilityTimeoutMs: source.timings.visibilityTimeoutMs,
     batchingWindowMs: source.timings.batchingWindowMs,
