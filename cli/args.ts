@@ -42,7 +42,7 @@ export interface Command {
    */
   readonly rawArguments?: boolean;
   /** The whole --help text, instead of one built from usage, description and optionHelp. */
-  readonly help?: string;
+  help?(): Promise<string>;
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 
@@ -110,8 +110,8 @@ function positionalNames(command: Command): string[] {
 }
 
 /** The --help text of a command. */
-export function commandHelp(command: Command): string {
-  if (command.help) return command.help;
+export async function commandHelp(command: Command): Promise<string> {
+  if (command.help) return command.help();
   const rows = [...command.optionHelp, ['--json', 'machine-readable output on stdout'], ['-h, --help', 'this help']] as const;
   const sections = [`Usage: ${BIN} ${command.usage}`, command.description, `Options:\n${optionLines(rows)}`];
   if (command.needsTarget) sections.push(`Target (one of --stack or --local):\n${optionLines(TARGET_HELP)}`);

@@ -64,22 +64,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     const topic = findCommand(argv.slice(1));
     if (!topic || topic.rest.length > 0) return unknownCommand(argv.slice(1), io);
-    io.stdout.write(commandHelp(topic.command));
-    return EXIT.OK;
+    return main([...argv.slice(1), '--help'], io);
   }
   const found = findCommand(argv);
   if (!found) return unknownCommand(argv.slice(0, 1), io);
   try {
     if (found.command.rawArguments) {
       if (found.rest.some((arg) => arg === '--help' || arg === '-h')) {
-        io.stdout.write(commandHelp(found.command));
+        io.stdout.write(await commandHelp(found.command));
         return EXIT.OK;
       }
       return await found.command.run({ values: {}, positionals: found.rest }, io);
     }
     const args = parseCommandArgs(found.command, found.rest);
     if (args.values.help) {
-      io.stdout.write(commandHelp(found.command));
+      io.stdout.write(await commandHelp(found.command));
       return EXIT.OK;
     }
     return await found.command.run(args, io);
