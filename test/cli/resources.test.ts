@@ -3,7 +3,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { envName, fromVariables } from '../../packages/tools/src/cli/resources';
+import { type Target, chooseTopic, envName, fromVariables } from '../../packages/tools/src/cli/resources';
 import { LOCAL_VARIABLES, REGION, STACK_OUTPUTS, cli, localDir } from './helpers';
 
 const cloudformation = mockClient(CloudFormationClient);
@@ -157,5 +157,30 @@ describe('resources', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: event-pipeline ${command.join(' ')}`));
     expect(run.stdout).toMatch(/--stack NAME/);
+  });
+});
+
+describe('topics', () => {
+  const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}.fifo`;
+  const target = (vars: Record<string, string>) => ({ label: 'the local run (.local/endpoints.json)', ...fromVariables(vars) }) as unknown as Target;
+
+  test("one topic is the default; the sample's TOPIC_ARN is named topic", () => {
+    expect(chooseTopic(target(LOCAL_VARIABLES), undefined)).toEqual({ name: 'topic', variable: 'TOPIC_ARN', arn: LOCAL_VARIABLES.TOPIC_ARN });
+  });
+
+  test('with several, TOPIC_ARN is not another one, and --topic is needed: the error lists them', () => {
+    // GIVEN two pipelines' topics, and TOPIC_ARN repeating one of them
+    const vars = { ORDERS_TOPIC_ARN: arn('S-Orders'), PARCELS_TOPIC_ARN: arn('S-Parcels'), TOPIC_ARN: arn('S-Parcels') };
+    // THEN
+    expect(target(vars).topics.map((t) => t.name)).toEqual(['orders', 'parcels']);
+    expect(() => chooseTopic(target(vars), undefined)).toThrow(
+      '--topic is needed: the local run (.local/endpoints.json) has 2 topics: orders (ORDERS_TOPIC_ARN, S-Orders.fifo), parcels (PARCELS_TOPIC_ARN, S-Parcels.fifo); say which with --topic NAME',
+    );
+    for (const given of ['parcels', 'Parcels', 'PARCELS_TOPIC_ARN', 'ParcelsTopic', arn('S-Parcels'), 'S-Parcels', 'S-Parcels.fifo']) {
+      expect(chooseTopic(target(vars), given).arn).toBe(arn('S-Parcels'));
+    }
+    expect(() => chooseTopic(target(vars), 'invoices')).toThrow(
+      '--topic "invoices": no such topic in the local run (.local/endpoints.json); it has orders (ORDERS_TOPIC_ARN, S-Orders.fifo), parcels',
+    );
   });
 });

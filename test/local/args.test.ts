@@ -28,6 +28,20 @@ describe('parseArgs', () => {
     expect(parseArgs(['--no-api']).apiShare).toBe(0);
   });
 
+  test('--no-demo serves only, so it keeps running; --topic names the demo topic', () => {
+    expect(parseArgs(['--no-demo'])).toMatchObject({ demo: false, keep: true });
+    expect(parseArgs([])).toMatchObject({ demo: true, keep: false });
+    expect(parseArgs(['--topic', 'parcels']).topic).toBe('parcels');
+  });
+
+  test('event-pipeline local: --app, no default assembly, and the time scale npm start passes', () => {
+    const options = parseArgs(['--app', '../shop'], 'command');
+    expect(options).toMatchObject({ app: '../shop', timeScale: 0.01, demo: true });
+    expect(options.cdkOut).toBeUndefined();
+    // npm start runs this repository's app: it has no --app.
+    expect(() => parseArgs(['--app', '../shop'])).toThrow('unknown option --app');
+  });
+
   test.each([
     [['--api-share', '1.5'], /--api-share must be a number from 0 to 1 \(got 1\.5\)/],
     [['--api-share', '-0.1'], /--api-share must be a number >= 0/],

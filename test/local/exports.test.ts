@@ -1,13 +1,18 @@
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EventPipelineStack, Stage } from '../../lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { EventPipeline, EventPipelineStack, Stage } from '../../lib';
+import { fromVariables } from '../../packages/tools/src/cli/resources';
 import { LocalRestApi } from '../../packages/tools/src/local/apigateway';
 import type { AwsServices } from '../../packages/tools/src/local/apigateway/aws-services';
 import { readAssembly } from '../../packages/tools/src/local/cloud-assembly';
 import type { Emulators } from '../../packages/tools/src/local/emulators';
-import { envName, exportLines, exportedVariables } from '../../packages/tools/src/local/exports';
+import { envName, exportLines, exportedVariables, resourceVariables } from '../../packages/tools/src/local/exports';
 import { type CfnTemplate, planStack } from '../../packages/tools/src/local/template';
+import { chooseTopic } from '../../packages/tools/src/local/topic-choice';
 
 describe('envName', () => {
   test.each([
@@ -72,6 +77,58 @@ describe('exportedVariables with the sample stack and its Events API', () => {
   test('a stack without an API exports neither', () => {
     const vars = exportedVariables({ ...plan, apis: [], outputs: [] }, emulators, []);
     expect(Object.keys(vars).filter((k) => k.startsWith('EVENTS_API'))).toEqual([]);
+  });
+});
+
+describe('exportedVariables with two pipelines in one stack and plain resources', () => {
+  const emulators = { snsSqsEndpoint: 'http://127.0.0.1:4566', dynamodbEndpoint: 'http://127.0.0.1:8000' } as Emulators;
+  const queueUrl = (name: string) => `http://sqs.us-east-1.localhost:4566/000000000000/${name}`;
+  // GIVEN two pipelines, a queue with a dead-letter queue of another name, a table and a topic with no subscription
+  const stack = new Stack(new App(), 'Two');
+  new EventPipeline(stack, 'Orders');
+  new EventPipeline(stack, 'Parcels');
+  new sqs.Queue(stack, 'Inbox', { deadLetterQueue: { queue: new sqs.Queue(stack, 'Rejected'), maxReceiveCount: 3 } });
+  new dynamodb.Table(stack, 'Audit', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  new sns.Topic(stack, 'Alerts');
+  const plan = planStack(Template.fromStack(stack).toJSON() as CfnTemplate, { stackName: 'Two', region: 'us-east-1', accountId: '000000000000', queueUrl });
+
+  test('every topic has a variable of its own, TOPIC_ARN none unless one is chosen, and each queue pairs with its dead-letter queue', () => {
+    // WHEN
+    const vars = exportedVariables(plan, emulators);
+    // THEN
+    expect(vars.TOPIC_ARN).toBeUndefined();
+    expect(Object.keys(vars).filter((k) => /TOPIC|INBOX|REJECTED|AUDIT/.test(k))).toEqual([
+      'ORDERS_TOPIC_ARN', 'PARCELS_TOPIC_ARN', 'ALERTS_TOPIC_ARN', 'AUDIT_TABLE_NAME', 'INBOX_DEAD_LETTER_QUEUE_URL', 'INBOX_QUEUE_URL',
+    ]);
+    const found = fromVariables(vars);
+    expect(found.topics.map((t) => t.name)).toEqual(['alerts', 'orders', 'parcels']);
+    expect(found.consumers.map((c) => [c.name, Boolean(c.queueUrl), Boolean(c.deadLetterQueueUrl)])).toEqual([
+      ['inbox', true, true],
+      ['orders-event-log', true, true],
+      ['orders-state-projector', true, true],
+      ['parcels-event-log', true, true],
+      ['parcels-state-projector', true, true],
+    ]);
+    expect(Object.keys(found.tables).sort()).toEqual(['audit', 'orders-events', 'orders-state', 'parcels-events', 'parcels-state']);
+  });
+
+  test('TOPIC_ARN names the chosen topic, which keeps its own variable too', () => {
+    const parcels = plan.topics.find((t) => t.logicalId.startsWith('ParcelsTopic'))!;
+    const vars = exportedVariables(plan, emulators, [], { topic: parcels });
+    expect({ default: vars.TOPIC_ARN, own: vars.PARCELS_TOPIC_ARN }).toEqual({ default: parcels.arn, own: parcels.arn });
+    expect(resourceVariables(plan).get(parcels.logicalId)).toBe('PARCELS_TOPIC_ARN');
+  });
+
+  test("the demo's topic: by short name, logical id, topic name or a part of the construct path, and never a guess", () => {
+    const orders = plan.topics.find((t) => t.logicalId.startsWith('OrdersTopic'))!;
+    // CDK's own synth in a test writes no path metadata: the path comes from cdk synth, or the local run's.
+    const withPaths = { ...plan, topics: plan.topics.map((t) => ({ ...t, path: `Two/${t.logicalId.startsWith('Orders') ? 'Orders/Topic/Topic' : t.logicalId.startsWith('Parcels') ? 'Parcels/Topic/Topic' : 'Alerts'}/Resource` })) };
+    for (const given of ['orders', 'Orders', orders.logicalId, orders.name, orders.name.replace(/\.fifo$/, ''), 'Two/Orders/Topic/Topic', 'Orders/Topic/Topic']) {
+      expect(chooseTopic(withPaths, given).logicalId).toBe(orders.logicalId);
+    }
+    expect(() => chooseTopic(withPaths, undefined)).toThrow(/^--topic is needed: stack Two has 2 topics with SQS subscriptions, and the demo publishes to one: orders \(OrdersTopic\w+, Two\/Orders\/Topic\/Topic\), parcels/);
+    expect(() => chooseTopic(withPaths, 'Topic')).toThrow(/^--topic "Topic" matches 2 topics of stack Two: orders .*, parcels .*; give one of their names$/);
+    expect(() => chooseTopic(withPaths, 'alerts')).toThrow(/^--topic "alerts": topic Alerts\w+ has no SQS subscription, so nothing would get the demo's events/);
   });
 });
 

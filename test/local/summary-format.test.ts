@@ -33,6 +33,8 @@ function queue(overrides: Partial<QueueSummary> = {}): QueueSummary {
     meanBatchSize: 10,
     remaining: 0,
     latencyMs: { p50: 5, p99: 9 },
+    batchSize: 10,
+    reportBatchItemFailures: true,
     functionTimeoutMs: 1_000,
     visibilityTimeoutMs: 6_033,
     batchingWindowMs: 33,

@@ -36,6 +36,13 @@ export interface Command {
    */
   readonly optionalValues?: readonly string[];
   readonly positionals: { readonly min: number; readonly max: number };
+  /**
+   * The command parses its own arguments (`local`, whose options are the local run's): `run` gets
+   * them all as positionals, unparsed, and `--help` prints `help`.
+   */
+  readonly rawArguments?: boolean;
+  /** The whole --help text, instead of one built from usage, description and optionHelp. */
+  help?(): Promise<string>;
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 
@@ -103,7 +110,8 @@ function positionalNames(command: Command): string[] {
 }
 
 /** The --help text of a command. */
-export function commandHelp(command: Command): string {
+export async function commandHelp(command: Command): Promise<string> {
+  if (command.help) return command.help();
   const rows = [...command.optionHelp, ['--json', 'machine-readable output on stdout'], ['-h, --help', 'this help']] as const;
   const sections = [`Usage: ${BIN} ${command.usage}`, command.description, `Options:\n${optionLines(rows)}`];
   if (command.needsTarget) sections.push(`Target (one of --stack or --local):\n${optionLines(TARGET_HELP)}`);

@@ -7,12 +7,13 @@ import { BIN, type Command, commandHelp, parseCommandArgs } from './args';
 import { dlqInspectCommand } from './dlq';
 import { CliError, EXIT, explain } from './errors';
 import type { CliIO } from './io';
+import { localCommand } from './local';
 import { publishCommand } from './publish';
 import { redriveCommand } from './redrive';
 import { replayCommand } from './replay';
 import { statusCommand } from './status';
 
-export const COMMANDS: readonly Command[] = [publishCommand, statusCommand, dlqInspectCommand, redriveCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [publishCommand, statusCommand, dlqInspectCommand, redriveCommand, replayCommand, localCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -26,6 +27,7 @@ function usage(): string {
     '',
     `Run \`${BIN} <command> --help\` for a command's options. Exit codes: 0 done, 1 something failed,`,
     '2 wrong command line, 3 the pipeline cannot be reached (no stack, no credentials, local run not started).',
+    `\`${BIN} local\` runs a CDK app on local emulators; \`--local\` points the other commands at it.`,
     '',
   ].join('\n');
 }
@@ -62,15 +64,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     const topic = findCommand(argv.slice(1));
     if (!topic || topic.rest.length > 0) return unknownCommand(argv.slice(1), io);
-    io.stdout.write(commandHelp(topic.command));
-    return EXIT.OK;
+    return main([...argv.slice(1), '--help'], io);
   }
   const found = findCommand(argv);
   if (!found) return unknownCommand(argv.slice(0, 1), io);
   try {
+    if (found.command.rawArguments) {
+      if (found.rest.some((arg) => arg === '--help' || arg === '-h')) {
+        io.stdout.write(await commandHelp(found.command));
+        return EXIT.OK;
+      }
+      return await found.command.run({ values: {}, positionals: found.rest }, io);
+    }
     const args = parseCommandArgs(found.command, found.rest);
     if (args.values.help) {
-      io.stdout.write(commandHelp(found.command));
+      io.stdout.write(await commandHelp(found.command));
       return EXIT.OK;
     }
     return await found.command.run(args, io);

@@ -19,7 +19,7 @@ import { CliError, type ErrorContext, EXIT, explain } from './errors';
 import { type InputEntry, parseEvents, readInput } from './input';
 import { type CliIO, count, plural, writeJson } from './io';
 import { Progress } from './progress';
-import { type Target, required, resolveTarget } from './resources';
+import { type Target, chooseTopic, resolveTarget } from './resources';
 
 /** One event that did not go, for the summary. */
 export interface PublishProblem {
@@ -84,7 +84,7 @@ const SHOWN_PROBLEMS = 20;
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'publish events from an NDJSON file or a JSON array',
-  usage: 'publish FILE|- [--dry-run] [--concurrency N] [--no-fill] (--stack NAME [--api] | --local [--api] | --api URL) [--api-key KEY] [--sigv4]',
+  usage: 'publish FILE|- [--dry-run] [--concurrency N] [--no-fill] [--topic NAME] (--stack NAME [--api] | --local [--api] | --api URL) [--api-key KEY] [--sigv4]',
   description: [
     'Publishes CloudEvents to the pipeline\'s topic with SNS PublishBatch (10 per call, by subject on parallel',
     'lanes, so each subject\'s events keep their order). FILE holds one event per line (NDJSON) or a JSON array;',
@@ -101,6 +101,7 @@ export const publishCommand: Command = {
   ].join('\n'),
   options: {
     'dry-run': { type: 'boolean' },
+    topic: { type: 'string' },
     concurrency: { type: 'string' },
     'no-fill': { type: 'boolean' },
     api: { type: 'string' },
@@ -109,6 +110,7 @@ export const publishCommand: Command = {
   },
   optionHelp: [
     ['--dry-run', 'validate only: no call is made and no target is needed'],
+    ['--topic NAME', 'the topic, needed when there are several (pipelines): orders for ORDERS_TOPIC_ARN, or its ARN or name'],
     ['--concurrency N', 'PublishBatch calls (or API requests) in flight at once, 1 to 64 (default 4)'],
     ['--no-fill', 'refuse events without id, time or specversion instead of filling them in'],
     ['--api [URL]', 'publish through the Events API: its stage URL, or none with --stack/--local (their API)'],
@@ -127,6 +129,8 @@ async function runPublish({ values, positionals }: ParsedArgs, io: CliIO): Promi
   const fillDefaults = values['no-fill'] !== true;
   if (values.stack !== undefined && values.local === true) throw new CliError('give --stack or --local, not both', EXIT.USAGE);
   const api = apiChoice(values);
+  const topic = stringOption(values, 'topic');
+  if (topic !== undefined && api) throw new CliError('--topic applies to SNS publishing: through --api, the events go to the API\'s own topic', EXIT.USAGE);
   // The input first: a missing file is a usage error, whether or not the pipeline answers.
   const entries = parseEvents(await readInput(positionals[0], io));
   if (dryRun) {
@@ -137,7 +141,7 @@ async function runPublish({ values, positionals }: ParsedArgs, io: CliIO): Promi
   }
   const target = api?.url ? undefined : await resolveTarget(values, io);
   try {
-    const destination = target ? targetDestination(target, api, io) : urlDestination(api!, values, io);
+    const destination = target ? targetDestination(target, api, topic, io) : urlDestination(api!, values, io);
     const { summary, stoppedBy } = await publishEntries(entries, destination, { concurrency, fillDefaults }, io);
     writeSummary(summary, values.json === true, io);
     if (summary.interrupted) return EXIT.INTERRUPTED;
@@ -192,10 +196,12 @@ interface Destination {
   readonly apiKeyFrom?: string;
 }
 
-function targetDestination(target: Target, api: ApiChoice | undefined, io: CliIO): Destination {
+function targetDestination(target: Target, api: ApiChoice | undefined, topic: string | undefined, io: CliIO): Destination {
   if (!api) {
-    const topicArn = required(target.topicArn, 'TopicArn', target);
-    return { label: target.label, via: 'sns', publisher: { topicArn, client: target.clients.sns }, errorContext: target.errorContext };
+    const chosen = chooseTopic(target, topic);
+    // With several topics, the summary says which one.
+    const label = target.topics.length > 1 ? `${target.label}, topic ${chosen.name}` : target.label;
+    return { label, via: 'sns', publisher: { topicArn: chosen.arn, client: target.clients.sns }, errorContext: target.errorContext };
   }
   const url = target.eventsApiUrl;
   if (!url) {

@@ -24,6 +24,15 @@ export interface ConsumerQueues {
   readonly deadLetterQueueUrl?: string;
 }
 
+/** A topic of the pipeline: `TOPIC_ARN`, or one of several `<NAME>_TOPIC_ARN`. */
+export interface TopicRef {
+  /** `orders` for `ORDERS_TOPIC_ARN` (output `OrdersTopicArn`), `topic` for `TOPIC_ARN`. */
+  readonly name: string;
+  /** The variable (local run) or output (stack, as a variable) that holds it. */
+  readonly variable: string;
+  readonly arn: string;
+}
+
 /** The pipeline a command works on. */
 export interface Target {
   readonly kind: 'aws' | 'local';
@@ -31,7 +40,10 @@ export interface Target {
   readonly label: string;
   readonly region: string;
   readonly stackName?: string;
+  /** `TOPIC_ARN` (output `TopicArn`). */
   readonly topicArn?: string;
+  /** Every topic, by distinct ARN: `TOPIC_ARN` and the `<NAME>_TOPIC_ARN` of a stack with several. */
+  readonly topics: readonly TopicRef[];
   /** The Events API's stage URL: output `EventsApiUrl`, variable `EVENTS_API_URL`. */
   readonly eventsApiUrl?: string;
   /** Local only: the sample partner's API key, variable `EVENTS_API_KEY`. */
@@ -155,7 +167,7 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
 /** The pipeline's names from environment-style variables (the local run's file, or converted stack outputs). */
 export function fromVariables(
   vars: Readonly<Record<string, string>>,
-): Pick<Target, 'topicArn' | 'eventsApiUrl' | 'eventsApiKey' | 'consumers' | 'tables'> {
+): Pick<Target, 'topicArn' | 'topics' | 'eventsApiUrl' | 'eventsApiKey' | 'consumers' | 'tables'> {
   const consumers = new Map<string, { name: string; queueUrl?: string; deadLetterQueueUrl?: string }>();
   const consumer = (key: string) => {
     const name = key.toLowerCase().replace(/_/g, '-');
@@ -164,14 +176,21 @@ export function fromVariables(
     return found;
   };
   const tables: Record<string, string> = {};
+  const topics: TopicRef[] = [];
   for (const [key, value] of Object.entries(vars)) {
     let m: RegExpExecArray | null;
-    if ((m = /^(.+)_DEAD_LETTER_QUEUE_URL$/.exec(key))) consumer(m[1]).deadLetterQueueUrl = value;
+    if (/^(.+_)?TOPIC_ARN$/.test(key) && value) topics.push({ name: topicShortName(key), variable: key, arn: value });
+    else if ((m = /^(.+)_DEAD_LETTER_QUEUE_URL$/.exec(key))) consumer(m[1]).deadLetterQueueUrl = value;
     else if ((m = /^(.+)_QUEUE_URL$/.exec(key))) consumer(m[1]).queueUrl = value;
     else if ((m = /^(.+)_TABLE_NAME$/.exec(key))) tables[m[1].toLowerCase().replace(/_/g, '-')] = value;
   }
+  // TOPIC_ARN repeats the topic of the demo when the stack has several: one entry per topic, under its own name.
+  const distinct = topics
+    .sort((a, b) => Number(a.variable === 'TOPIC_ARN') - Number(b.variable === 'TOPIC_ARN') || a.name.localeCompare(b.name))
+    .filter((t, i, all) => all.findIndex((o) => o.arn === t.arn) === i);
   return {
     topicArn: vars.TOPIC_ARN,
+    topics: distinct,
     ...(vars.EVENTS_API_URL ? { eventsApiUrl: vars.EVENTS_API_URL } : {}),
     ...(vars.EVENTS_API_KEY ? { eventsApiKey: vars.EVENTS_API_KEY } : {}),
     consumers: [...consumers.values()].sort((a, b) => a.name.localeCompare(b.name)),
@@ -188,6 +207,39 @@ export function envName(logicalId: string): string {
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_|_$/g, '')
     .toUpperCase();
+}
+
+/** `ORDERS_TOPIC_ARN` -> `orders`, `TOPIC_ARN` -> `topic`: how `--topic` names a topic. */
+export function topicShortName(variable: string): string {
+  const base = variable.replace(/_?TOPIC_ARN$/, '') || 'TOPIC';
+  return base.toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * The topic to publish to: the one `--topic` names (its short name, variable, ARN or topic name,
+ * `.fifo` optional), else the only one. A usage error lists the topics when none or several match.
+ */
+export function chooseTopic(target: Target, given: string | undefined, output = 'TopicArn'): TopicRef {
+  const list = () => target.topics.map((t) => `${t.name} (${t.variable}, ${t.arn.slice(t.arn.lastIndexOf(':') + 1)})`).join(', ');
+  if (given === undefined) {
+    if (target.topics.length === 1) return target.topics[0];
+    if (target.topics.length === 0) required(undefined, output, target);
+    throw new CliError(`--topic is needed: ${target.label} has ${target.topics.length} topics: ${list()}; say which with --topic NAME`, EXIT.USAGE);
+  }
+  const wanted = given.trim();
+  const key = envName(wanted.replace(/\.fifo$/, ''));
+  const found = target.topics.filter((t) => {
+    const topicName = t.arn.slice(t.arn.lastIndexOf(':') + 1);
+    return (
+      [t.name, t.variable, t.arn, topicName, topicName.replace(/\.fifo$/, '')].includes(wanted) ||
+      [envName(t.name), t.variable.replace(/_ARN$/, ''), t.variable.replace(/_TOPIC_ARN$/, '')].includes(key)
+    );
+  });
+  if (found.length === 1) return found[0];
+  if (found.length === 0) {
+    throw new CliError(`--topic ${JSON.stringify(given)}: no such topic in ${target.label}; it has ${list() || 'no topic'}`, EXIT.USAGE);
+  }
+  throw new CliError(`--topic ${JSON.stringify(given)} names ${found.length} topics of ${target.label}: ${found.map((t) => t.name).join(', ')}; give one of these names`, EXIT.USAGE);
 }
 
 /** The consumer named `name`, or a usage error listing the known ones. */

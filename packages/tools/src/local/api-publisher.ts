@@ -23,12 +23,18 @@ export interface EventsApiTarget {
   readonly apiKeyName?: string;
 }
 
-/** The first API with a `POST /events` method, on its first stage; undefined when there is none. */
-export function eventsApiOf(apis: readonly LocalRestApi[]): EventsApiTarget | undefined {
+/**
+ * The first API with a `POST /events` method, on its first stage; undefined when there is none.
+ * Given a topic ARN, only an API whose integration or stage variables name that topic: in a stack
+ * with several pipelines, the one whose topic the demo publishes to.
+ */
+export function eventsApiOf(apis: readonly LocalRestApi[], topicArn?: string): EventsApiTarget | undefined {
   for (const api of apis) {
     const publish = api.plan.resources.find((r) => r.path === '/events')?.methods.find((m) => m.httpMethod === 'POST');
     const stage = api.stages[0];
     if (!publish || !stage) continue;
+    const stagePlan = api.plan.stages.find((s) => s.name === stage.name);
+    if (topicArn && !JSON.stringify([publish.integration, stagePlan?.variables]).includes(topicArn)) continue;
     const planned = api.plan.usagePlans.filter((p) => p.stages.some((s) => s.apiId === api.plan.id && s.stage === stage.name));
     const key = api.apiKeys.find((k) => k.enabled && planned.some((p) => p.keys.includes(k.logicalId)));
     return { api, url: stage.url, apiKey: key?.value, apiKeyName: key?.name };

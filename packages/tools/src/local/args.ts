@@ -8,7 +8,14 @@ export interface CliOptions {
   readonly keep: boolean;
   readonly quiet: boolean;
   readonly help: boolean;
-  readonly cdkOut: string;
+  /** The cloud assembly. `npm start`: written and read (default cdk.out); `event-pipeline local`: see `app`. */
+  readonly cdkOut?: string;
+  /** `event-pipeline local` only: the CDK app's folder, whose cdk.json says how to synthesize it. */
+  readonly app?: string;
+  /** The topic the demo publishes to, by logical id, topic name or construct path. @default the only one */
+  readonly topic?: string;
+  /** Publish the demo scenario; false (`--no-demo`) only serves the stack, as `--keep` does. */
+  readonly demo: boolean;
   readonly synth?: boolean;
   readonly stack?: string;
   readonly concurrency?: number;
@@ -26,13 +33,39 @@ export class UsageError extends Error {
   public readonly name = 'UsageError';
 }
 
-export const USAGE = `Usage: npm start -- [options]      (or: npx tsx packages/tools/src/local/cli.ts [options])
+/** `start`: `npm start`, this repository's sample app. `command`: `event-pipeline local`, any CDK app. */
+export type ArgsMode = 'start' | 'command';
+
+const START_HEAD = `Usage: npm start -- [options]      (or: npx tsx packages/tools/src/local/cli.ts [options])
 
 Runs the CDK app's pipeline on local emulators (fauxqs for SNS/SQS, dynalite for DynamoDB),
 publishes a demo scenario and prints a summary.
 
 Options:
-  --events N          distinct events to publish, 1% of them malformed (default 1000)
+`;
+
+const COMMAND_HEAD = `Usage: event-pipeline local [--app DIR | --cdk-out DIR] [--stack NAME] [--topic NAME] [--no-demo] [--keep] [options]
+
+Runs a CDK app's stack (SNS topics, SQS queues and subscriptions, Lambda functions behind SQS event
+sources, DynamoDB tables) on local emulators, publishes a demo scenario to one of its topics and
+prints a summary. Node.js functions run; functions of other runtimes are listed, and their queues
+are not consumed. See docs/local-run.md.
+
+Options of its own:
+  --app DIR           the CDK app's folder: runs the "app" command of DIR/cdk.json, as cdk synth
+                      does, into DIR's cdk.out (or --cdk-out), then runs the stack
+  --cdk-out DIR       without --app: a cloud assembly already synthesized, read as it is
+                      (default: --app . when ./cdk.json exists)
+  --topic NAME        the topic the demo publishes to, when the stack has several: its logical id,
+                      topic name, construct path (or a part of it: the pipeline's id) or the name
+                      listed when it is missing
+  --no-demo           publish nothing: serve the stack until Ctrl-C, as --keep does
+  --no-synth          with --app: read its cdk.out as it is
+
+Options shared with npm start (the endpoints file and the logs go to .local/ in the current folder):
+`;
+
+const COMMON_OPTIONS = `  --events N          distinct events to publish, 1% of them malformed (default 1000)
   --subjects N        parcels (FIFO message groups) the events are spread over (default 50,
                       or --events if fewer)
   --seed N            seed of the scenario; the same seed publishes the same events (default 1)
@@ -45,7 +78,7 @@ Options:
                       endpoints and names as export lines (also written to .local/endpoints.json),
                       with EVENTS_API_URL and EVENTS_API_KEY when the stack has an Events API
   --quiet             no progress and no list of skipped resources; the summary only
-  --cdk-out DIR       cloud assembly to read (default cdk.out)
+  --cdk-out DIR       cloud assembly to write and read (default cdk.out)
   --no-synth          read DIR as it is instead of synthesizing bin/app.ts into it first
   --stack NAME        stack to run when the assembly has several
   --concurrency N     concurrent batches per event source mapping (default: the cores, 2 to 4)
@@ -61,19 +94,40 @@ Options:
                       sample partner's API key) instead of SNS PublishBatch, 0 to 1 (default 0.3);
                       a few invalid requests (400, 415) go on top. Ignored when the stack has no API
   --no-api            the same as --api-share 0: everything through SNS PublishBatch
+  --topic NAME        the topic the demo publishes to, when the stack has several
+  --no-demo           publish nothing: keep the stack running until Ctrl-C (implies --keep)
   --help              show this help
 `;
 
-export function parseArgs(argv: readonly string[]): CliOptions {
+/** The --help text of `npm start` or of `event-pipeline local`. */
+export function usage(mode: ArgsMode = 'start'): string {
+  if (mode === 'start') return `${START_HEAD}${COMMON_OPTIONS}`;
+  // The command's own options come first; the shared ones that it describes there are left out.
+  const own = new Set(['--cdk-out', '--no-synth', '--topic', '--no-demo']);
+  const lines = COMMON_OPTIONS.split('\n');
+  const kept = lines.filter((_line, i) => {
+    const option = (l: string) => /^ {2}(-[-\w]+)/.exec(l)?.[1];
+    let start = i;
+    while (start > 0 && !option(lines[start])) start--;
+    return !own.has(option(lines[start]) ?? '');
+  });
+  return `${COMMAND_HEAD}${kept.join('\n').replace('(default 1; npm start passes 0.01)', '(default 0.01)')}`;
+}
+
+export const USAGE = usage('start');
+
+export function parseArgs(argv: readonly string[], mode: ArgsMode = 'start'): CliOptions {
   const options: Record<string, unknown> = {
     events: 1000,
     subjects: 50,
     seed: 1,
-    timeScale: 1,
+    // event-pipeline local runs at the scale npm start passes.
+    timeScale: mode === 'command' ? 0.01 : 1,
     keep: false,
     quiet: false,
     help: false,
-    cdkOut: 'cdk.out',
+    demo: true,
+    ...(mode === 'start' ? { cdkOut: 'cdk.out' } : {}),
     drainTimeoutSeconds: 120,
     apiShare: 0.3,
   };
@@ -92,6 +146,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--json': 'json',
     '--endpoints-file': 'endpointsFile',
     '--log-dir': 'logDir',
+    '--topic': 'topic',
+    ...(mode === 'command' ? { '--app': 'app' } : {}),
   };
   const flags: Record<string, [string, boolean | number]> = {
     '--keep': ['keep', true],
@@ -101,6 +157,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     '--synth': ['synth', true],
     '--no-synth': ['synth', false],
     '--no-api': ['apiShare', 0],
+    '--no-demo': ['demo', false],
   };
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -128,6 +185,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       throw new UsageError(`unknown option ${arg}`);
     }
   }
+  // Serving only: there is no summary to stop after.
+  if (options.demo === false) options.keep = true;
   if (!given.has('subjects')) options.subjects = Math.min(Number(options.subjects), Number(options.events));
   const parsed = options as unknown as CliOptions;
   if (parsed.apiShare > 1) throw new UsageError(`--api-share must be a number from 0 to 1 (got ${parsed.apiShare})`);

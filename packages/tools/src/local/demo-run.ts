@@ -9,6 +9,7 @@ import { type PublishResult, publishEntries } from './publisher';
 import type { PublishEntry, Scenario } from './scenario';
 import { type PublishBatchEntry, SnsWire } from './sns-wire';
 import { type RunSummary, collectSummary } from './summary';
+import type { TopicPlan } from './template';
 
 export interface DemoRunOptions {
   /** Give up waiting for the queues after this long. */
@@ -28,6 +29,8 @@ export interface DemoRunOptions {
    * when the stack has no API. @default 0 (everything through SNS)
    */
   readonly apiShare?: number;
+  /** The topic to publish to. @default the first topic with an SQS subscription */
+  readonly topic?: TopicPlan;
 }
 
 
@@ -48,13 +51,18 @@ export class DemoRunError extends Error {
 }
 
 export async function runDemo(pipeline: LocalPipeline, scenario: Scenario, options: DemoRunOptions): Promise<RunSummary> {
-  const topic = pipeline.plan.topics.find((t) => pipeline.plan.subscriptions.some((s) => s.topic === t.logicalId));
+  const topic = options.topic ?? pipeline.plan.topics.find((t) => pipeline.plan.subscriptions.some((s) => s.topic === t.logicalId));
   if (!topic) throw new DemoRunError('the stack has no topic with an SQS subscription to publish to');
+  // Progress counts the queues subscribed to that topic only: another pipeline's get nothing. A
+  // queue behind a filter policy gets an unknown share: its count is shown, not used for the fraction.
+  const subscriptions = pipeline.plan.subscriptions.filter((s) => s.topic === topic.logicalId);
+  const fed = pipeline.sources.filter((s) => subscriptions.some((sub) => sub.queue === s.queue.logicalId));
+  const unfiltered = new Set(subscriptions.filter((sub) => sub.attributes.FilterPolicy === undefined).map((sub) => sub.queue));
   let published = 0;
-  const tick = () => options.progress?.update(progressState(pipeline, scenario, published));
+  const tick = () => options.progress?.update(progressState(fed, unfiltered, scenario, published));
   const ticker = setInterval(tick, 100);
   try {
-    const target = options.apiShare ? eventsApiOf(pipeline.apis) : undefined;
+    const target = options.apiShare ? eventsApiOf(pipeline.apis, topic.arn) : undefined;
     const viaApi = target ? apiSubjects(scenario.entries, options.apiShare!) : new Set<string>();
     const rounds = options.slowArrival && scenario.entries.length > 0 ? oneEntryPerSubject(scenario.entries) : [scenario.entries];
     const before = target && { byStatus: { ...target.api.stats.byStatus }, requests: target.api.stats.latenciesMs.length };
@@ -105,27 +113,28 @@ export async function runDemo(pipeline: LocalPipeline, scenario: Scenario, optio
     const drainedAt = Date.now();
     tick();
     options.progress?.done();
-    return await collectSummary(pipeline, scenario, publish, drainedAt, drained, api);
+    return await collectSummary(pipeline, scenario, publish, drainedAt, drained, api, { topic });
   } finally {
     clearInterval(ticker);
     options.progress?.done();
   }
 }
 
-function progressState(pipeline: LocalPipeline, scenario: Scenario, published: number) {
+function progressState(sources: LocalPipeline['sources'], unfiltered: ReadonlySet<string>, scenario: Scenario, published: number) {
   const processed: Record<string, number> = {};
   let done = 0;
   let expected = 0;
-  for (const s of pipeline.sources) {
+  for (const s of sources) {
     const name = shortName(s.fn.logicalId);
     processed[name] = s.poller.stats.deleted;
+    if (!unfiltered.has(s.queue.logicalId)) continue;
     // A standard queue gets every publish, a FIFO queue each distinct event; a failing message
     // counts as done once it has used up its receives.
     const toProcess = s.queue.fifo ? scenario.entries.length - scenario.duplicates : scenario.entries.length;
     done += Math.min(toProcess, s.poller.stats.deleted + s.poller.stats.failedAttempts / maxReceives(s));
     expected += toProcess;
   }
-  const deadLettered = pipeline.sources.reduce((n, s) => n + Math.floor(s.poller.stats.failedAttempts / maxReceives(s)), 0);
+  const deadLettered = sources.reduce((n, s) => n + Math.floor(s.poller.stats.failedAttempts / maxReceives(s)), 0);
   return {
     published,
     toPublish: scenario.entries.length,

@@ -26,7 +26,15 @@ export const DIFFERENCES: readonly Difference[] = [
   },
   {
     title: 'Only Node.js functions run',
-    text: 'a function whose handler is not a .js, .mjs or .cjs file in its asset fails to start, by name; layers are not loaded',
+    text: 'a Node.js function whose handler is not a .js, .mjs or .cjs file in its asset fails to start, by name; layers are not loaded',
+  },
+  {
+    title: 'Functions of other runtimes are not run',
+    text:
+      'a function of another runtime (python3.x, java, dotnet, ruby, provided.al2023...) or from a container image is listed at the ' +
+      'start and in the summary, by name and runtime, with the queues its event sources would consume; those queues are created ' +
+      'and subscribed and their messages stay in them: nothing polls them, the demo does not wait for them, and the run goes on ' +
+      'without the function. On AWS it would consume them',
   },
   {
     title: 'Environments start warm',
@@ -154,7 +162,7 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     title: 'Not emulated',
     text:
-      'event filtering (FilterCriteria on a mapping), inline code and container images are refused; non-SQS event sources and ' +
+      'event filtering (FilterCriteria on a mapping) and inline code of a Node.js function are refused; non-SQS event sources and ' +
       'resources that do not matter locally are listed as skipped. The local API serves REST APIs (v1) with AWS integrations to SNS ' +
       'and DynamoDB and MOCK integrations; any other integration, an OpenAPI Body, binary content handling, custom domains, ' +
       'caching, canaries and access logs are refused or not served',

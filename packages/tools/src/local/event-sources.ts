@@ -3,7 +3,6 @@
  * its poller, with the time scale applied.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { AssemblyError, type AssemblyStack } from './cloud-assembly';
 import type { Emulators } from './emulators';
 import type { FunctionLogs } from './function-logs';
@@ -76,7 +75,8 @@ export function createHost(
   fn: FunctionPlan,
   stack: AssemblyStack,
   emulators: Emulators,
-  projectDir: string,
+  /** The node_modules standing in for the runtime's (see lambdaEnvironment). */
+  nodeModules: string,
   concurrency: number,
   timeScale: number,
   logs: FunctionLogs,
@@ -86,7 +86,6 @@ export function createHost(
   if (!taskRoot || !existsSync(taskRoot)) {
     throw new AssemblyError(`function ${fn.logicalId}: asset ${fn.assetKey ?? '(none)'} is not in the cloud assembly`);
   }
-  const nodeModules = join(projectDir, 'node_modules');
   const endpoints = {
     sns: emulators.snsSqsEndpoint,
     sqs: emulators.snsSqsEndpoint,

@@ -10,6 +10,8 @@ export interface CfnResource {
   readonly Properties?: Record<string, unknown>;
   readonly Condition?: string;
   readonly DependsOn?: string | string[];
+  /** `aws:cdk:path` (the construct path) when the app was synthesized with path metadata, as `cdk synth` does. */
+  readonly Metadata?: Record<string, unknown>;
 }
 
 export interface CfnTemplate {

@@ -7,26 +7,55 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalApis, type LocalRestApi, startRestApis } from './apigateway';
 import { type LocalClients, createClients } from './clients';
-import { type AssemblyStack, AssemblyError, readAssembly, synthesize } from './cloud-assembly';
+import { type AssemblyStack, readAssembly, synthesize, synthesizeApp } from './cloud-assembly';
 import { type Emulators, startEmulators } from './emulators';
 import { type EventSourceRuntime, createHost, createSource, sourceTimings } from './event-sources';
 import { FunctionLogs } from './function-logs';
 import type { FunctionHost } from './lambda-host';
 import { provision } from './provision';
 import { SqsWire } from './sqs-wire';
-import { type EventSourcePlan, type QueuePlan, type StackPlan, planStack } from './template';
+import { type EventSourcePlan, type FunctionPlan, type QueuePlan, type StackPlan, planStack } from './template';
 
 export type { EventSourceRuntime } from './event-sources';
 
-export interface PipelineOptions {
+/** Where the stack comes from: a cloud assembly, synthesized first or read as it is. */
+export interface AssemblyOptions {
   /** Project root: cdk.json, bin/app.ts and node_modules live here. */
   readonly projectDir: string;
   /** Cloud assembly directory, relative to projectDir. @default cdk.out */
   readonly cdkOut?: string;
   /** Synthesize the app into cdkOut first. @default true when bin/app.ts exists */
   readonly synth?: boolean;
+  /**
+   * Synthesize by running the `app` command of projectDir's cdk.json through the shell, as
+   * `cdk synth` does (a user's own app), instead of the .ts file it names with this project's tsx
+   * (the sample app). @default false
+   */
+  readonly appCommand?: boolean;
   /** Stack to run when the assembly has several. @default the only stack */
   readonly stackName?: string;
+}
+
+/** A stack read from its cloud assembly. */
+export interface LoadedStack {
+  readonly stack: AssemblyStack;
+  /** Whether the app was synthesized just now. */
+  readonly synthesized: boolean;
+}
+
+/** The stack named `--stack` does not exist, or none was named and there are several. */
+export class StackChoiceError extends Error {
+  public readonly name = 'StackChoiceError';
+}
+
+export interface PipelineOptions extends AssemblyOptions {
+  /** The stack, already read with loadStack(): the assembly options are then not used again. */
+  readonly loaded?: LoadedStack;
+  /**
+   * The node_modules that stands in for the Lambda runtime's own (/var/runtime/node_modules, where
+   * the AWS SDK comes from). @default <projectDir>/node_modules
+   */
+  readonly runtimeModules?: string;
   /**
    * Multiplies visibility timeouts, batching windows and function timeouts; where a function timeout
    * would drop below MIN_FUNCTION_TIMEOUT_MS, its event sources use a larger factor (see sourceTimings).
@@ -68,6 +97,23 @@ export function defaultConcurrency(cores = availableParallelism()): number {
   return Math.min(4, Math.max(2, cores));
 }
 
+/** A function the local run does not run (see FunctionPlan.notRunnable), with the queues it would consume. */
+export interface NotRunFunction {
+  readonly fn: FunctionPlan;
+  readonly reason: string;
+  /** The queues of its event source mappings: created and subscribed, but not consumed. */
+  readonly queues: readonly QueuePlan[];
+}
+
+/** Synthesizes the app if asked to, then reads the stack from the cloud assembly. */
+export async function loadStack(options: AssemblyOptions): Promise<LoadedStack> {
+  const projectDir = resolve(options.projectDir);
+  const cdkOut = resolve(projectDir, options.cdkOut ?? 'cdk.out');
+  const synth = options.synth ?? (options.appCommand || existsSync(join(projectDir, 'bin', 'app.ts')));
+  if (synth) await (options.appCommand ? synthesizeApp(projectDir, cdkOut) : synthesize(projectDir, cdkOut));
+  return { stack: chooseStack(readAssembly(cdkOut), options.stackName, cdkOut), synthesized: synth };
+}
+
 export interface QueueDepth {
   readonly visible: number;
   readonly inFlight: number;
@@ -86,6 +132,8 @@ export class LocalPipeline {
     public readonly sources: readonly EventSourceRuntime[],
     public readonly timeScale: number,
     public readonly synthesized: boolean,
+    /** Functions of other runtimes, not run: their queues are not consumed, and not waited for. */
+    public readonly notRun: readonly NotRunFunction[],
     private readonly localApis?: LocalApis,
   ) {}
 
@@ -96,10 +144,7 @@ export class LocalPipeline {
 
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
     const projectDir = resolve(options.projectDir);
-    const cdkOut = resolve(projectDir, options.cdkOut ?? 'cdk.out');
-    const synth = options.synth ?? existsSync(join(projectDir, 'bin', 'app.ts'));
-    if (synth) await synthesize(projectDir, cdkOut);
-    const stack = chooseStack(readAssembly(cdkOut), options.stackName);
+    const { stack, synthesized } = options.loaded ?? (await loadStack(options));
     const region = stack.region ?? 'us-east-1';
     const timeScale = options.timeScale ?? 1;
 
@@ -127,25 +172,38 @@ export class LocalPipeline {
         plan.eventSources.map((m) => [m.queue, Math.ceil(sourceTimings(m, plan, timeScale).visibilityTimeoutMs / 1000)]),
       );
       await provision(plan, clients, { visibilityTimeoutSeconds: visibility });
+      const runtimeModules = options.runtimeModules ?? join(projectDir, 'node_modules');
       const overrides = {
         dynamodbEndpoint: await options.functionDynamodbEndpoint?.(emulators.dynamodbEndpoint),
         preload: options.functionPreload,
       };
       const concurrency = options.concurrency ?? defaultConcurrency();
       const lanes = new Map<EventSourcePlan, number>();
+      const notRun: NotRunFunction[] = [];
+      for (const fn of plan.functions.filter((f) => f.notRunnable)) {
+        const queues = plan.eventSources
+          .filter((m) => m.function === fn.logicalId && m.enabled)
+          .map((m) => plan.queues.find((q) => q.logicalId === m.queue)!);
+        notRun.push({ fn, reason: fn.notRunnable!, queues });
+        plan.notes.push(
+          `function ${fn.logicalId} (${fn.runtime}) is not run locally` +
+            (queues.length > 0 ? `: its queue ${queues.map((q) => q.logicalId).join(', ')} is not consumed, and the run does not wait for it` : ''),
+        );
+      }
       for (const mapping of plan.eventSources) {
         const fn = plan.functions.find((f) => f.logicalId === mapping.function)!;
+        if (fn.notRunnable) continue;
         const limit = Math.min(mapping.maximumConcurrency ?? Infinity, fn.reservedConcurrency ?? Infinity);
         if (!mapping.enabled) plan.notes.push(`event source ${mapping.logicalId} is disabled: not polled`);
         else lanes.set(mapping, Math.max(1, Math.min(concurrency, limit)));
       }
-      for (const fn of plan.functions) {
+      for (const fn of plan.functions.filter((f) => !f.notRunnable)) {
         const environments = [...lanes].filter(([m]) => m.function === fn.logicalId).reduce((n, [, l]) => n + l, 0);
         if (environments === 0) {
           plan.notes.push(`function ${fn.logicalId} has no enabled SQS event source: not invoked`);
           continue;
         }
-        hosts.set(fn.logicalId, createHost(fn, stack, emulators, projectDir, environments, timeScale, logs, overrides));
+        hosts.set(fn.logicalId, createHost(fn, stack, emulators, runtimeModules, environments, timeScale, logs, overrides));
       }
       await Promise.all([...hosts.values()].map((h) => h.start()));
       for (const [mapping, laneCount] of lanes) {
@@ -159,7 +217,7 @@ export class LocalPipeline {
           accountId: emulators.accountId,
         });
       }
-      return new LocalPipeline(stack, plan, emulators, clients, wire, logs, hosts, sources, timeScale, synth, apis);
+      return new LocalPipeline(stack, plan, emulators, clients, wire, logs, hosts, sources, timeScale, synthesized, notRun, apis);
     } catch (error) {
       await apis?.stop();
       await Promise.all(sources.map((s) => s.poller.stop()));
@@ -219,14 +277,15 @@ export class LocalPipeline {
   }
 }
 
-function chooseStack(stacks: AssemblyStack[], name: string | undefined): AssemblyStack {
+function chooseStack(stacks: AssemblyStack[], name: string | undefined, cdkOut: string): AssemblyStack {
+  const names = stacks.map((s) => s.stackName).join(', ');
   if (name) {
     const stack = stacks.find((s) => s.stackName === name || s.artifactId === name);
-    if (!stack) throw new AssemblyError(`no stack ${name}; the assembly has ${stacks.map((s) => s.stackName).join(', ')}`);
+    if (!stack) throw new StackChoiceError(`--stack ${JSON.stringify(name)}: no such stack in ${cdkOut}; it has ${names}`);
     return stack;
   }
   if (stacks.length > 1) {
-    throw new AssemblyError(`the assembly has several stacks (${stacks.map((s) => s.stackName).join(', ')}): pick one with --stack`);
+    throw new StackChoiceError(`--stack is needed: ${cdkOut} has ${stacks.length} stacks (${names}): pick one with --stack NAME`);
   }
   return stacks[0];
 }

@@ -14,13 +14,20 @@ export interface ProgressState {
 const WIDTH = 28;
 const PLAIN_INTERVAL_MS = 2_000;
 
+/** Where progress goes: process.stderr, or anything with write() (a terminal is told by isTTY). */
+export interface ProgressOutput {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
 export class Progress {
   private readonly started = Date.now();
   private lastPlain = 0;
   private drawn = false;
 
   constructor(
-    private readonly out: NodeJS.WriteStream,
+    private readonly out: ProgressOutput,
     private readonly enabled: boolean,
   ) {}
 

@@ -5,7 +5,7 @@ import { type CfnTemplate, isTrue } from './identities';
 import type { ResolveScope } from './intrinsics';
 import type { EventSourcePlan, FunctionPlan, KeyElement, QueuePlan, StackPlan, SubscriptionPlan, TablePlan, TopicPlan } from './template';
 
-export function mapTopic(logicalId: string, name: string, arn: string, props: Record<string, unknown>): TopicPlan {
+export function mapTopic(logicalId: string, name: string, arn: string, props: Record<string, unknown>, path?: string): TopicPlan {
   const fifo = isTrue(props.FifoTopic);
   const attributes: Record<string, string> = {};
   if (fifo) attributes.FifoTopic = 'true';
@@ -13,7 +13,7 @@ export function mapTopic(logicalId: string, name: string, arn: string, props: Re
     attributes.ContentBasedDeduplication = String(isTrue(props.ContentBasedDeduplication));
   }
   if (typeof props.DisplayName === 'string') attributes.DisplayName = props.DisplayName;
-  return { logicalId, name, arn, fifo, attributes };
+  return { logicalId, name, arn, fifo, attributes, ...(path ? { path } : {}) };
 }
 
 const QUEUE_ATTRIBUTES = [
@@ -126,8 +126,16 @@ export function mapTable(logicalId: string, name: string, arn: string, props: Re
 
 export function mapFunction(logicalId: string, name: string, arn: string, props: Record<string, unknown>): FunctionPlan {
   const code = (props.Code ?? {}) as Record<string, unknown>;
-  if (code.ZipFile !== undefined) throw new Error('inline code (Code.ZipFile) is not run locally');
-  if (code.ImageUri !== undefined) throw new Error('container image functions are not run locally');
+  const image = props.PackageType === 'Image' || code.ImageUri !== undefined;
+  const runtime = image ? 'container image' : String(props.Runtime ?? 'nodejs22.x');
+  // Only Node.js functions run in the local run's worker threads; the others are listed, with the
+  // queues they would consume, and the run goes on without them.
+  const notRunnable = image
+    ? 'a container image: only Node.js functions from a file asset run locally'
+    : runtime.startsWith('nodejs')
+      ? undefined
+      : 'only Node.js functions run locally';
+  if (!notRunnable && code.ZipFile !== undefined) throw new Error('inline code (Code.ZipFile) is not run locally');
   const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
   const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)]));
   const logging = (props.LoggingConfig ?? {}) as { LogFormat?: string; ApplicationLogLevel?: string };
@@ -136,7 +144,7 @@ export function mapFunction(logicalId: string, name: string, arn: string, props:
     name,
     arn,
     handler: String(props.Handler ?? 'index.handler'),
-    runtime: String(props.Runtime ?? 'nodejs22.x'),
+    runtime,
     timeoutSeconds: Number(props.Timeout ?? 3),
     memorySize: Number(props.MemorySize ?? 128),
     environment,
@@ -144,6 +152,7 @@ export function mapFunction(logicalId: string, name: string, arn: string, props:
     reservedConcurrency: props.ReservedConcurrentExecutions === undefined ? undefined : Number(props.ReservedConcurrentExecutions),
     logFormat: logging.LogFormat,
     applicationLogLevel: logging.ApplicationLogLevel,
+    ...(notRunnable ? { notRunnable } : {}),
   };
 }
 

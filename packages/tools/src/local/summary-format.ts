@@ -63,16 +63,20 @@ export function formatApiSummary(api: ApiSummary | undefined): string[] {
 
 export function formatSummary(s: RunSummary): string[] {
   const p = s.published;
+  const notRun = s.notRun ?? [];
   const lines = [
     '',
     `Summary: stack ${s.stack} (${s.region}), ${s.synthesized ? 'synthesized just now' : 'read from the existing cloud assembly'}`,
+    // With one topic to publish to, there is nothing to say; with several, which one the demo took.
+    ...(s.topic && s.topic.topics > 1 ? [`  the demo published to topic ${s.topic.logicalId} (${s.topic.name}), one of ${s.topic.topics} topics with SQS subscriptions`] : []),
     `  time scale ${s.timeScale}: function timeouts, visibility timeouts and batching windows x${s.timeScale}` +
       ` (function timeouts no lower than 1 s: see each queue's factor below)`,
     `  published ${p.events} events (${p.malformed} malformed, ${p.outOfOrder} out of order) + ${p.duplicates} duplicate deliveries` +
       ` = ${p.publishes} publishes${s.api ? ` (${p.viaSns} through SNS PublishBatch, ${p.viaApi} through the Events API)` : ''}` +
       ` in ${secs(p.seconds)}${p.failed ? `, ${p.failed} FAILED` : ''}`,
     s.drained
-      ? `  every valid event processed by every function after ${secs(s.processedSeconds)}: ${Math.round(s.eventsPerSecond)} events/s end to end`
+      ? `  every valid event processed by every function${notRun.length ? ' that runs locally' : ''} after ${secs(s.processedSeconds)}:` +
+        ` ${Math.round(s.eventsPerSecond)} events/s end to end`
       : `  NOT every event was processed: ${s.queues.reduce((n, q) => n + q.remaining, 0)} messages left` +
         ` (${s.queues.map((q) => `${q.queue} ${q.remaining}`).join(', ')}); no throughput is given for an unfinished run`,
     `  queues ${s.drained ? 'drained' : 'NOT drained'} after ${secs(s.seconds)}` +
@@ -90,7 +94,8 @@ export function formatSummary(s: RunSummary): string[] {
       `    ${q.received} received, ${q.processed} processed` +
         `${q.deadLetteredByFunction ? ` (${q.deadLetteredByFunction} of them sent to the dead-letter queue by the function)` : ''},` +
         ` ${q.failedAttempts} failed attempts, ${q.remaining} left;` +
-        ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average`,
+        ` ${q.invocations} invocations of ${q.meanBatchSize.toFixed(1)} records on average (batch size ${q.batchSize}` +
+        `${q.reportBatchItemFailures ? ', partial batch responses' : ''})`,
       `    latency p50 ${ms(q.latencyMs.p50)}, p99 ${ms(q.latencyMs.p99)};` +
         ` visibility timeout ${ms(q.visibilityTimeoutMs)}, batching window ${ms(q.batchingWindowMs)}, function timeout ${ms(q.functionTimeoutMs)}` +
         ` (x${+q.timeFactor.toPrecision(3)})`,
@@ -124,10 +129,19 @@ export function formatSummary(s: RunSummary): string[] {
     }
     lines.push('  A function on a FIFO queue must stop at a group\'s first failure and list the rest of the group as failed too.');
   }
+  if (notRun.length > 0) {
+    lines.push('', 'Not run locally (only Node.js functions run; their queues are not consumed, and the run did not wait for them):');
+    for (const n of notRun) {
+      lines.push(`  ${n.logicalId} (${n.runtime}), function ${n.function}`);
+      for (const q of n.queues) lines.push(`    would consume ${q.logicalId} (${q.queue}): ${q.messages} messages waiting`);
+      if (n.queues.length === 0) lines.push('    it has no enabled SQS event source');
+    }
+  }
   lines.push('', `End-to-end latency over all queues: p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}`);
-  if (s.states.length > 0) {
-    lines.push('', 'Final state of some subjects:');
-    for (const st of s.states) {
+  const stateTables = [...new Set(s.states.map((st) => st.table))];
+  for (const table of stateTables) {
+    lines.push('', stateTables.length > 1 ? `Final state of some subjects in ${String(table)}:` : 'Final state of some subjects:');
+    for (const st of s.states.filter((x) => x.table === table)) {
       lines.push(
         st.sequence === undefined
           ? `  ${String(st.subject).padEnd(24)} no state yet`

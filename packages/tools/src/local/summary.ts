@@ -11,7 +11,7 @@ import type { PublishResult } from './publisher';
 import type { Scenario } from './scenario';
 import type { OrderingViolation } from './sqs-event';
 import { LatencyRecorder, percentile } from './stats';
-import type { QueuePlan, SkippedResource } from './template';
+import type { QueuePlan, SkippedResource, TablePlan, TopicPlan } from './template';
 
 export interface DeadLetter {
   readonly messageId: string;
@@ -46,6 +46,9 @@ export interface QueueSummary {
   readonly meanBatchSize: number;
   readonly remaining: number;
   readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  /** The event source's BatchSize and ReportBatchItemFailures, as in the template. */
+  readonly batchSize: number;
+  readonly reportBatchItemFailures: boolean;
   readonly functionTimeoutMs: number;
   readonly visibilityTimeoutMs: number;
   readonly batchingWindowMs: number;
@@ -81,8 +84,20 @@ export interface ApiSummary {
   readonly invalid: InvalidRequestOutcome[];
 }
 
+/** A function the local run does not run (another runtime than Node.js), with the queues it would consume. */
+export interface NotRunSummary {
+  readonly function: string;
+  readonly logicalId: string;
+  readonly runtime: string;
+  readonly reason: string;
+  /** Its queues: created and subscribed, not consumed; `messages` are waiting in each at the end. */
+  readonly queues: { readonly queue: string; readonly logicalId: string; readonly messages: number }[];
+}
+
 export interface RunSummary {
   readonly stack: string;
+  /** The topic the demo published to; `topics` counts the stack's topics with an SQS subscription. */
+  readonly topic?: { readonly logicalId: string; readonly name: string; readonly arn: string; readonly topics: number };
   readonly region: string;
   readonly timeScale: number;
   readonly synthesized: boolean;
@@ -112,7 +127,14 @@ export interface RunSummary {
   readonly tables: { readonly name: string; readonly logicalId: string; readonly items: number }[];
   readonly queues: QueueSummary[];
   readonly latencyMs: { readonly p50?: number; readonly p99?: number };
+  /**
+   * The state items of the first few subjects, from each table keyed by `subject` alone that a
+   * function fed by the demo's topic writes (the state projector's), when its items have a
+   * `sequence`; `table` is the table's logical id.
+   */
   readonly states: Record<string, unknown>[];
+  /** Functions not run locally, and what waits in their queues. */
+  readonly notRun?: NotRunSummary[];
   /** FIFO responses that reported a success after a failure in the same message group. Any makes the run fail. */
   readonly orderingViolations: FunctionOrderingViolation[];
 }
@@ -124,16 +146,31 @@ export async function collectSummary(
   drainedAt: number,
   drained: boolean,
   api?: ApiDemoRun,
-  stateSamples = 5,
+  options: { readonly topic?: TopicPlan; readonly stateSamples?: number } = {},
 ): Promise<RunSummary> {
+  const { topic, stateSamples = 5 } = options;
   const seconds = (drainedAt - publish.startedAt) / 1000;
   const lastSuccessAt = Math.max(publish.finishedAt, ...pipeline.sources.map((s) => s.poller.stats.lastSuccessAt));
   const processedSeconds = (lastSuccessAt - publish.startedAt) / 1000;
   const queues = await Promise.all(pipeline.sources.map((s) => queueSummary(pipeline, s)));
   let latency = new LatencyRecorder();
   pipeline.sources.forEach((s) => (latency = latency.merge(s.poller.stats.latency)));
+  const plan = pipeline.plan;
+  const subscribed = plan.subscriptions.filter((sub) => !topic || sub.topic === topic.logicalId).map((sub) => sub.queue);
+  const fed = pipeline.sources.filter((src) => subscribed.includes(src.queue.logicalId)).map((src) => src.fn);
+  const stateTables = plan.tables.filter(
+    (t) => t.keySchema.length === 1 && t.keySchema[0].AttributeName === 'subject' && fed.some((fn) => Object.values(fn.environment).includes(t.name)),
+  );
   return {
     stack: pipeline.plan.stackName,
+    ...(topic && {
+      topic: {
+        logicalId: topic.logicalId,
+        name: topic.name,
+        arn: topic.arn,
+        topics: plan.topics.filter((t) => plan.subscriptions.some((sub) => sub.topic === t.logicalId)).length,
+      },
+    }),
     region: pipeline.plan.region,
     timeScale: pipeline.timeScale,
     synthesized: pipeline.synthesized,
@@ -160,7 +197,21 @@ export async function collectSummary(
     ),
     queues,
     latencyMs: { p50: latency.percentile(50), p99: latency.percentile(99) },
-    states: await sampleStates(pipeline, scenario, stateSamples),
+    states: (await Promise.all(stateTables.map((t) => sampleStates(pipeline, t, scenario, stateSamples)))).flat(),
+    notRun: await Promise.all(
+      pipeline.notRun.map(async (n) => ({
+        function: n.fn.name,
+        logicalId: n.fn.logicalId,
+        runtime: n.fn.runtime,
+        reason: n.reason,
+        queues: await Promise.all(
+          n.queues.map(async (q) => {
+            const depth = await pipeline.queueDepth(q);
+            return { queue: q.name, logicalId: q.logicalId, messages: depth.visible + depth.inFlight + depth.delayed };
+          }),
+        ),
+      })),
+    ),
     orderingViolations: pipeline.sources.flatMap((s) =>
       s.poller.stats.orderingViolations.map((v) => ({ function: s.fn.name, queue: s.queue.name, ...v })),
     ),
@@ -206,6 +257,8 @@ async function queueSummary(pipeline: LocalPipeline, source: LocalPipeline['sour
     meanBatchSize: stats.batches ? stats.received / stats.batches : 0,
     remaining: depth.visible + depth.inFlight + depth.delayed,
     latencyMs: { p50: stats.latency.percentile(50), p99: stats.latency.percentile(99) },
+    batchSize: source.mapping.batchSize,
+    reportBatchItemFailures: source.mapping.reportBatchItemFailures,
     functionTimeoutMs: source.timings.timeoutMs,
     visibilityTimeoutMs: source.timings.visibilityTimeoutMs,
     batchingWindowMs: source.timings.batchingWindowMs,
@@ -279,16 +332,20 @@ async function countItems(pipeline: LocalPipeline, tableName: string): Promise<n
   return count;
 }
 
-/** The state items of the first few subjects, from the table keyed by `subject`. */
-async function sampleStates(pipeline: LocalPipeline, scenario: Scenario, n: number): Promise<Record<string, unknown>[]> {
-  const table = pipeline.plan.tables.find((t) => t.keySchema.length === 1 && t.keySchema[0].AttributeName === 'subject');
-  if (!table || n <= 0) return [];
+/**
+ * The state items of the first few subjects in a table keyed by `subject`; none when the items it
+ * has are not the state projector's (no `sequence`): a user's own table, written its own way.
+ */
+async function sampleStates(pipeline: LocalPipeline, table: TablePlan, scenario: Scenario, n: number): Promise<Record<string, unknown>[]> {
+  if (n <= 0) return [];
   const subjects = [...scenario.expectedState.keys()].slice(0, n);
   const items = await Promise.all(
     subjects.map((subject) =>
       pipeline.clients.dynamodb.send(new GetItemCommand({ TableName: table.name, Key: { subject: { S: subject } } })),
     ),
   );
+  const found = items.map((out) => out.Item).filter((item) => item !== undefined);
+  if (found.length > 0 && !found.some((item) => item.sequence !== undefined)) return [];
   return items.map((out, i) => {
     const item = out.Item ?? {};
     return {
@@ -296,6 +353,7 @@ async function sampleStates(pipeline: LocalPipeline, scenario: Scenario, n: numb
       sequence: item.sequence?.N,
       type: item.type?.S,
       eventId: item.eventId?.S,
+      table: table.logicalId,
     };
   });
 }

@@ -22,6 +22,8 @@ export interface TopicPlan {
   readonly name: string;
   readonly arn: string;
   readonly fifo: boolean;
+  /** The construct path (`aws:cdk:path`, e.g. `Stack/Orders/Topic/Topic/Resource`), when the template has it. */
+  readonly path?: string;
   /** Attributes for CreateTopic. */
   readonly attributes: Record<string, string>;
 }
@@ -80,6 +82,11 @@ export interface FunctionPlan {
   /** LoggingConfig.LogFormat and ApplicationLogLevel, which the runtime passes to the code. */
   readonly logFormat?: string;
   readonly applicationLogLevel?: string;
+  /**
+   * Why the function is not run locally (another runtime than Node.js, or a container image); its
+   * event sources are not polled. Undefined for a function that runs.
+   */
+  readonly notRunnable?: string;
 }
 
 export interface EventSourcePlan {
@@ -189,7 +196,7 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
     const id = scope.identity(logicalId);
     switch (resource.Type) {
       case 'AWS::SNS::Topic':
-        plan.topics.push(mapTopic(logicalId, id.name, id.ref, props));
+        plan.topics.push(mapTopic(logicalId, id.name, id.ref, props, constructPath(resource)));
         return;
       case 'AWS::SQS::Queue':
         plan.queues.push(mapQueue(logicalId, id.name, id.attributes.Arn, id.ref, props, template, scope));
@@ -218,6 +225,11 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
         throw new Error(`resource type ${resource.Type} is not supported by the local run`);
     }
   }
+}
+
+function constructPath(resource: CfnResource): string | undefined {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
 }
 
 function describe(e: unknown, where: string): string {
