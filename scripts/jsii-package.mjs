@@ -11,11 +11,11 @@
 // into ~/.m2/repository, shared with other Maven builds), the .NET SDK, Go.
 // Options: --targets python,java (default: every target in package.json).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { copy, dist, manifest, packageRoot, root } from './jsii-root.mjs';
+import { dist, manifest, root } from './jsii-root.mjs';
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -38,14 +38,7 @@ function fail(message) {
 /** Whether `command args` runs and exits 0. */
 const works = (command, commandArgs) => spawnSync(command, commandArgs, { stdio: 'ignore' }).status === 0;
 
-if (!existsSync(path.join(packageRoot, '.jsii'))) fail('no .jsii assembly: run `npm run compile` first');
-if (packageRoot === copy) {
-  // jsii-pacmak packs the copy with npm: it needs the handler bundles beside it.
-  for (const name of ['assets', 'CHANGELOG.md']) {
-    rmSync(path.join(copy, name), { recursive: true, force: true });
-    cpSync(path.join(root, name), path.join(copy, name), { recursive: true });
-  }
-}
+if (!existsSync(path.join(root, '.jsii'))) fail('no .jsii assembly: run `npm run compile` first');
 
 const plan = targets.map((target) => {
   switch (target) {
@@ -70,7 +63,7 @@ for (const { target, codeOnly, why, extra = [] } of plan) {
   console.log(`package: ${target}${codeOnly ? ` (code only: ${why})` : ''}`);
   rmSync(path.join(dist, target), { recursive: true, force: true });
   const started = performance.now();
-  const pacmakArgs = [pacmakBin, packageRoot, '--targets', target, '--outdir', dist, '--no-npmignore', ...(codeOnly ? ['--code-only'] : []), ...extra];
+  const pacmakArgs = [pacmakBin, root, '--targets', target, '--outdir', dist, '--no-npmignore', ...(codeOnly ? ['--code-only'] : []), ...extra];
   const result = spawnSync(process.execPath, pacmakArgs, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) fail(`${target}: jsii-pacmak failed (exit ${result.status})`);
   times.push({ target, codeOnly, seconds: (performance.now() - started) / 1000 });
