@@ -209,6 +209,48 @@ describe('planStack errors', () => {
     expect(plan.subscriptions).toEqual([expect.objectContaining({ logicalId: 'Sub', queue: 'Queue', attributes: {} })]);
   });
 
+  test('a topic the stack imports by its ARN is created locally by its name, in the emulators\' account, and said so', () => {
+    const imported = 'arn:aws:sns:eu-west-1:123456789012:orders.fifo';
+    const sub = (queue: string) => ({
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'sqs', TopicArn: imported, Endpoint: { 'Fn::GetAtt': [queue, 'Arn'] }, RawMessageDelivery: true },
+    });
+    const template: CfnTemplate = {
+      Resources: {
+        Log: { Type: 'AWS::SQS::Queue' },
+        State: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+        LogSub: sub('Log'),
+        StateSub: sub('State'),
+      },
+    };
+    const plan = planStack(template, env('S'));
+    expect(plan.topics).toEqual([
+      {
+        logicalId: 'orders',
+        name: 'orders.fifo',
+        arn: 'arn:aws:sns:us-east-1:000000000000:orders.fifo',
+        fifo: true,
+        attributes: { FifoTopic: 'true' },
+        importedArn: imported,
+      },
+    ]);
+    expect(plan.subscriptions.map((s) => [s.logicalId, s.topic, s.queue])).toEqual([
+      ['LogSub', 'orders', 'Log'],
+      ['StateSub', 'orders', 'State'],
+    ]);
+    expect(plan.notes.filter((n) => n.includes(imported))).toEqual([expect.stringMatching(/^Topic orders\.fifo is not in the template: .* must exist on AWS/)]);
+  });
+
+  test('a subscription to a topic that is neither in the stack nor an SNS ARN is an error', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Sub: { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'sqs', TopicArn: 'orders', Endpoint: { 'Fn::GetAtt': ['Queue', 'Arn'] } } },
+      },
+    };
+    expect(() => planStack(template, env('S'))).toThrow(/Sub: TopicArn orders is not a topic in this stack/);
+  });
+
   test('a subscription without a redrive policy gets no such note', () => {
     const template: CfnTemplate = {
       Resources: {

@@ -58,7 +58,7 @@ export function mapQueue(
 
 export function mapSubscription(logicalId: string, props: Record<string, unknown>, plan: StackPlan): SubscriptionPlan | string {
   if (props.Protocol !== 'sqs') return `protocol ${String(props.Protocol)} has no local endpoint`;
-  const topic = plan.topics.find((t) => t.arn === props.TopicArn);
+  const topic = plan.topics.find((t) => t.arn === props.TopicArn || t.importedArn === props.TopicArn);
   const queue = plan.queues.find((q) => q.arn === props.Endpoint);
   if (!topic) throw new Error(`TopicArn ${String(props.TopicArn)} is not a topic in this stack`);
   if (!queue) throw new Error(`Endpoint ${String(props.Endpoint)} is not a queue in this stack`);

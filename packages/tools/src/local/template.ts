@@ -18,6 +18,7 @@ export class TemplateError extends Error {
 }
 
 export interface TopicPlan {
+  /** The logical id; for a topic the stack imports, its name without `.fifo`. */
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
@@ -26,6 +27,11 @@ export interface TopicPlan {
   readonly path?: string;
   /** Attributes for CreateTopic. */
   readonly attributes: Record<string, string>;
+  /**
+   * The ARN the template names, for a topic the stack does not create but subscribes to (an
+   * imported topic): the local run creates it by its name, in the emulators' account.
+   */
+  readonly importedArn?: string;
 }
 
 export interface QueuePlan {
@@ -190,6 +196,25 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
   if (problems.length > 0) throw new TemplateError(problems);
   return plan;
 
+  /**
+   * A subscription to a topic that the stack does not create, named by its literal ARN (a topic
+   * imported with `Topic.fromTopicArn`): on AWS it exists already; locally it is created by its
+   * name, with CreateTopic's defaults, so that its subscriptions run. Said in the notes.
+   */
+  function importTopic(topicArn: unknown): void {
+    if (typeof topicArn !== 'string' || plan.topics.some((t) => t.arn === topicArn || t.importedArn === topicArn)) return;
+    const match = /^arn:[\w-]+:sns:[\w-]+:\d{12}:([\w-]{1,251}(\.fifo)?)$/.exec(topicArn);
+    if (!match) return;
+    const [, name, fifo] = match;
+    const arn = `arn:aws:sns:${env.region}:${env.accountId}:${name}`;
+    if (plan.topics.some((t) => t.arn === arn)) throw new Error(`TopicArn ${topicArn}: the stack also creates a topic named ${name}`);
+    plan.topics.push({ logicalId: name.replace(/\.fifo$/, ''), name, arn, fifo: !!fifo, attributes: fifo ? { FifoTopic: 'true' } : {}, importedArn: topicArn });
+    plan.notes.push(
+      `Topic ${name} is not in the template: the stack subscribes to ${topicArn}, which must exist on AWS. ` +
+        'The local run creates it on the emulators by its name, with the default attributes, so that its subscriptions run.',
+    );
+  }
+
   function mapResource(logicalId: string, resource: CfnResource): void {
     const where = `Resources.${logicalId}.Properties`;
     const props = (resolveValue(resource.Properties ?? {}, scope, where) ?? {}) as Record<string, unknown>;
@@ -202,6 +227,7 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
         plan.queues.push(mapQueue(logicalId, id.name, id.attributes.Arn, id.ref, props, template, scope));
         return;
       case 'AWS::SNS::Subscription': {
+        importTopic(props.TopicArn);
         const sub = mapSubscription(logicalId, props, plan);
         if (typeof sub === 'string') plan.skipped.push({ logicalId, type: resource.Type, reason: sub });
         else plan.subscriptions.push(sub);

@@ -66,7 +66,7 @@ export function chooseTopic(plan: StackPlan, given: string | undefined): TopicPl
 
 function exactNames(t: TopicPlan): string[] {
   const path = withoutResource(t.path);
-  const names = [t.logicalId, t.name, t.name.replace(/\.fifo$/, ''), t.arn];
+  const names = [t.logicalId, t.name, t.name.replace(/\.fifo$/, ''), t.arn, ...(t.importedArn ? [t.importedArn] : [])];
   if (path) names.push(path, path.split('/').slice(1).join('/'));
   return names;
 }
