@@ -5,6 +5,7 @@ export * from './events-api';
 export * from './events-api-props';
 export * from './fan-out-topic';
 export * from './handler-code';
+export * from './handler-metric';
 export * from './queue-consumer';
 export * from './validation';
 export * from './event-pipeline-stack';

@@ -143,6 +143,26 @@ describe('synth-time checks', () => {
     ).toThrow(/eventTypes, filterPolicy: give one or the other, not both/);
   });
 
+  test.each([
+    ['empty', '', '""'],
+    ['in an AWS namespace', 'AWS/Lambda', '"AWS/Lambda"'],
+    ['over 255 characters', 'n'.repeat(256), `"${'n'.repeat(256)}"`],
+  ])('a metricsNamespace %s', (_name, metricsNamespace, got) => {
+    expect(consumer({ metricsNamespace })).toThrow(`metricsNamespace: must be 1 to 255 characters, not starting with AWS/ (got ${got})`);
+  });
+
+  test.each([
+    ['empty', '', 0],
+    ['over 1,024 characters', 'p'.repeat(1025), 1025],
+  ])('a pipelineName %s', (_name, pipelineName, got) => {
+    expect(consumer({ pipelineName })).toThrow(`pipelineName: must be 1 to 1,024 characters, a CloudWatch dimension value (got ${got} characters)`);
+  });
+
+  test('a metricsNamespace and a pipelineName at their bounds are allowed', () => {
+    expect(consumer({ metricsNamespace: 'n'.repeat(255), pipelineName: 'p'.repeat(1024) })).not.toThrow();
+    expect(consumer({ metricsNamespace: 'n', pipelineName: 'p' })).not.toThrow();
+  });
+
   test('every problem is reported at once', () => {
     expect(
       consumer({ fifo: true, fifoTopic: false, batchSize: 20, maxReceiveCount: 0, maxBatchingWindow: Duration.seconds(2) }),
