@@ -6,6 +6,7 @@ export * from './events-api-props';
 export * from './fan-out-topic';
 export * from './handler-code';
 export * from './handler-metric';
+export * from './pipeline-dashboard';
 export * from './queue-consumer';
 export * from './validation';
 export * from './event-pipeline-stack';

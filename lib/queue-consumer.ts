@@ -249,6 +249,8 @@ export class QueueConsumer extends Construct {
   public readonly alarms: ConsumerAlarms;
   /** The table the function writes, when the consumer has one. */
   public readonly table?: dynamodb.ITable;
+  /** The DynamoDB actions the function may call on `table`; none without a table. */
+  public readonly tableActions: string[];
   /** The CloudWatch namespace of the handler's metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
   public readonly metricsNamespace: string;
   /**
@@ -265,6 +267,7 @@ export class QueueConsumer extends Construct {
     const { timeout, batchSize, window, maxReceiveCount, visibilityTimeout } = consumerSettings(props, fifo);
 
     this.table = props.table;
+    this.tableActions = props.table ? [...(props.tableActions ?? DEFAULT_TABLE_ACTIONS)] : [];
     this.metricsNamespace = props.metricsNamespace ?? QueueConsumer.DEFAULT_METRICS_NAMESPACE;
     this.metricsDimensions = { Pipeline: props.pipelineName ?? defaultPipelineName(this), Consumer: id };
 
@@ -355,7 +358,7 @@ export class QueueConsumer extends Construct {
     acknowledge(fn, 'function');
     acknowledge(role, 'role');
     if (!props.runtime) acknowledge(fn, 'runtime');
-    if (props.table) grantTable(fn, props.table, props.tableActions);
+    if (props.table) grantTable(fn, props.table, this.tableActions);
     grantDeadLetter(fn, this.deadLetterQueue);
 
     this.eventSource = new SqsEventSource(queue, {
@@ -461,10 +464,13 @@ function filterPolicyOf(props: QueueConsumerProps): { [attribute: string]: sns.S
  */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
-function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: string[]): void {
+/** What a function with a table may call on it when `tableActions` is not given. */
+const DEFAULT_TABLE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions: string[]): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: actions ?? ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions,
       resources: [table.tableArn],
     }),
   );
