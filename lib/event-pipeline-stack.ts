@@ -39,8 +39,9 @@ export interface EventPipelineStackProps extends StackProps {
  * `TopicArn`, `EventLogQueueUrl`, `EventLogDeadLetterQueueUrl`,
  * `StateProjectorQueueUrl`, `StateProjectorDeadLetterQueueUrl`,
  * `EventsTableName`, `StateTableName`, and `EventsApiUrl` with
- * `EventsApiKeyId` (the sample partner `vendor-acme`'s API key). The sample
- * app deploys it: partners publish with their API key, reads take SigV4.
+ * `EventsApiKeyId` (the sample partner `vendor-acme`'s API key), and a
+ * dashboard (see {@link PipelineDashboard}). The sample app deploys it:
+ * partners publish with their API key, reads take SigV4.
  */
 export class EventPipelineStack extends Stack {
   /** The pipeline, with id `Pipeline`. */
@@ -59,6 +60,7 @@ export class EventPipelineStack extends Stack {
         readAuthorization: EventsApiAuthorization.IAM,
         partners: [{ name: SAMPLE_PARTNER, rateLimit: 50, burstLimit: 100, quota: 1_000_000 }],
       },
+      dashboard: {},
       ...props.pipeline,
     });
 

@@ -13,8 +13,9 @@ import { EventsApi } from './events-api';
 import { EventPipelineApiOptions } from './events-api-props';
 import { EventsTableSchema } from './events-table-schema';
 import { FanOutTopic } from './fan-out-topic';
+import { PipelineDashboard, PipelineDashboardOptions } from './pipeline-dashboard';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
-import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
+import { checkConsumerOptions, checkDashboardOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
 import { StateTableSchema } from './state-table-schema';
 import { PropsValidator, topicKind } from './validation';
 
@@ -97,6 +98,13 @@ export interface EventPipelineProps {
    * @default - no API
    */
   readonly api?: EventPipelineApiOptions;
+  /**
+   * A CloudWatch dashboard of the topic and both consumers: queues and
+   * dead-letter queues, functions, tables and the handlers' own metrics.
+   * See {@link PipelineDashboard}. Give `{}` for the defaults.
+   * @default - no dashboard
+   */
+  readonly dashboard?: PipelineDashboardOptions;
 }
 
 /**
@@ -125,6 +133,8 @@ export class EventPipeline extends Construct {
   public readonly deliveryFailures: cloudwatch.IAlarm;
   /** The Events API, when the `api` prop is given. */
   public readonly api?: EventsApi;
+  /** The dashboard, when the `dashboard` prop is given. */
+  public readonly dashboard?: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
     super(scope, id);
@@ -143,6 +153,7 @@ export class EventPipeline extends Construct {
     // The topic is FIFO, or the check above failed.
     checkSubscriptionDeadLetterQueue(v, props.eventLog ?? {}, true, 'eventLog.');
     checkSubscriptionDeadLetterQueue(v, props.stateProjector ?? {}, true, 'stateProjector.');
+    if (props.dashboard) checkDashboardOptions(v, props.dashboard, 'dashboard.');
     v.throwIfInvalid();
     const retentionDays = props.eventRetention?.toDays({ integral: false }) ?? 30;
 
@@ -217,6 +228,13 @@ export class EventPipeline extends Construct {
         encryptionKey: this.encryptionKey,
         eventsTable: this.eventsTable,
         stateTable: this.stateTable,
+      });
+    }
+    if (props.dashboard) {
+      this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+        ...props.dashboard,
+        topic: this.topic,
+        consumers: [this.eventLog, this.stateProjector],
       });
     }
   }

@@ -6,6 +6,8 @@ export * from './events-api';
 export * from './events-api-props';
 export * from './events-table-schema';
 export * from './fan-out-topic';
+export * from './handler-metric';
+export * from './pipeline-dashboard';
 export * from './pipeline-props-error';
 export * from './queue-consumer';
 export * from './state-table-schema';

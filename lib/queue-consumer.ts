@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
+import { HandlerMetric } from './handler-metric';
 import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, consumerSettings, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
 
@@ -35,7 +37,10 @@ export interface ConsumerOptions {
   /**
    * Extra environment variables for the function. `DEAD_LETTER_QUEUE_URL`
    * (see `QueueConsumer.DEAD_LETTER_QUEUE_URL_ENV`) is always set, and
-   * `TABLE_NAME` when the consumer has a table.
+   * `TABLE_NAME` when the consumer has a table. So are the metrics' settings,
+   * which win over the ones given here: `POWERTOOLS_METRICS_NAMESPACE`,
+   * `PIPELINE_NAME` and `CONSUMER_NAME` (see `QueueConsumer.metricsNamespace`
+   * and `QueueConsumer.metricsDimensions`).
    * @default - none
    */
   readonly environment?: { [key: string]: string };
@@ -186,6 +191,21 @@ export interface QueueConsumerProps extends ConsumerOptions {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The CloudWatch namespace of the handler's metrics, given to the function
+   * as `POWERTOOLS_METRICS_NAMESPACE`: 1 to 255 characters, not starting
+   * with `AWS/`. A token is not checked.
+   * @default 'EventPipeline'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * The `Pipeline` dimension of the handler's metrics, given to the function
+   * as `PIPELINE_NAME`: 1 to 1,024 characters. A token is not checked.
+   * @default - the stack's name and the path of the consumer's scope in the
+   * stack, as `MyStack/Orders` (the stack's name alone for a consumer at the
+   * stack's top level)
+   */
+  readonly pipelineName?: string;
 }
 
 /**
@@ -201,6 +221,8 @@ export class QueueConsumer extends Construct {
    * until the queue's redrive policy moves it.
    */
   public static readonly DEAD_LETTER_QUEUE_URL_ENV = 'DEAD_LETTER_QUEUE_URL';
+  /** The namespace of the handlers' metrics when `metricsNamespace` is not given. */
+  public static readonly DEFAULT_METRICS_NAMESPACE = 'EventPipeline';
 
   /** The queue subscribed to the topic. */
   public readonly queue: sqs.IQueue;
@@ -225,12 +247,29 @@ export class QueueConsumer extends Construct {
   public readonly eventSource: SqsEventSource;
   /** Alarms on dead letters, message age, errors and throttles. */
   public readonly alarms: ConsumerAlarms;
+  /** The table the function writes, when the consumer has one. */
+  public readonly table?: dynamodb.ITable;
+  /** The DynamoDB actions the function may call on `table`; none without a table. */
+  public readonly tableActions: string[];
+  /** The CloudWatch namespace of the handler's metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+  public readonly metricsNamespace: string;
+  /**
+   * The dimensions of the handler's metrics, by name: `Pipeline`
+   * (`PIPELINE_NAME`, the `pipelineName` prop) and `Consumer`
+   * (`CONSUMER_NAME`, the consumer's construct id).
+   */
+  public readonly metricsDimensions: { [name: string]: string };
 
   constructor(scope: Construct, id: string, props: QueueConsumerProps) {
     super(scope, id);
     const fifo = props.fifo ?? false;
     validate(this, props, fifo);
     const { timeout, batchSize, window, maxReceiveCount, visibilityTimeout } = consumerSettings(props, fifo);
+
+    this.table = props.table;
+    this.tableActions = props.table ? [...(props.tableActions ?? DEFAULT_TABLE_ACTIONS)] : [];
+    this.metricsNamespace = props.metricsNamespace ?? QueueConsumer.DEFAULT_METRICS_NAMESPACE;
+    this.metricsDimensions = { Pipeline: props.pipelineName ?? defaultPipelineName(this), Consumer: id };
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const queueDefaults = {
@@ -307,6 +346,10 @@ export class QueueConsumer extends Construct {
         ...(props.table && { TABLE_NAME: props.table.tableName }),
         [QueueConsumer.DEAD_LETTER_QUEUE_URL_ENV]: this.deadLetterQueue.queueUrl,
         ...props.environment,
+        // After the user's variables: the dashboard and metricHandler() read these same values.
+        POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
+        PIPELINE_NAME: this.metricsDimensions.Pipeline,
+        CONSUMER_NAME: this.metricsDimensions.Consumer,
       },
       description: `Consumes ${fifo ? 'the FIFO' : 'the standard'} queue of ${this.node.path}`,
       tracing: props.tracing ?? lambda.Tracing.ACTIVE,
@@ -315,7 +358,7 @@ export class QueueConsumer extends Construct {
     acknowledge(fn, 'function');
     acknowledge(role, 'role');
     if (!props.runtime) acknowledge(fn, 'runtime');
-    if (props.table) grantTable(fn, props.table, props.tableActions);
+    if (props.table) grantTable(fn, props.table, this.tableActions);
     grantDeadLetter(fn, this.deadLetterQueue);
 
     this.eventSource = new SqsEventSource(queue, {
@@ -335,6 +378,30 @@ export class QueueConsumer extends Construct {
       subscriptionDeadLetterQueue: this.subscriptionDeadLetterQueue,
     });
   }
+
+  /**
+   * A metric the handler publishes, in this consumer's namespace and
+   * dimensions: Sum over 5 minutes unless `props` say otherwise. The default
+   * handlers publish every {@link HandlerMetric} that applies to them; a
+   * handler of your own gets the same environment variables.
+   */
+  public metricHandler(metric: HandlerMetric, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.metricsNamespace,
+      metricName: metric,
+      dimensionsMap: this.metricsDimensions,
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+}
+
+/** The stack's name and the path of the consumer's scope in it: `MyStack/Orders`. */
+function defaultPipelineName(consumer: Construct): string {
+  const stack = Stack.of(consumer);
+  const scopePath = consumer.node.scope?.node.path ?? '';
+  const inStack = scopePath.startsWith(`${stack.node.path}/`) ? scopePath.slice(stack.node.path.length + 1) : '';
+  return inStack ? `${stack.stackName}/${inStack}` : stack.stackName;
 }
 
 function validate(scope: Construct, props: QueueConsumerProps, fifo: boolean): void {
@@ -368,6 +435,20 @@ function validate(scope: Construct, props: QueueConsumerProps, fifo: boolean): v
     );
   }
   durationRange(v, 'retentionPeriod', props.retentionPeriod, 60, 1209600);
+  const namespace = props.metricsNamespace;
+  if (namespace !== undefined && !Token.isUnresolved(namespace)) {
+    v.check(
+      namespace.length < 1 || namespace.length > 255 || namespace.startsWith('AWS/'),
+      `metricsNamespace: must be 1 to 255 characters, not starting with AWS/ (got ${JSON.stringify(namespace)})`,
+    );
+  }
+  const pipelineName = props.pipelineName;
+  if (pipelineName !== undefined && !Token.isUnresolved(pipelineName)) {
+    v.check(
+      pipelineName.length < 1 || pipelineName.length > 1024,
+      `pipelineName: must be 1 to 1,024 characters, a CloudWatch dimension value (got ${pipelineName.length} characters)`,
+    );
+  }
   v.throwIfInvalid();
 }
 
@@ -383,10 +464,13 @@ function filterPolicyOf(props: QueueConsumerProps): { [attribute: string]: sns.S
  */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
-function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions?: string[]): void {
+/** What a function with a table may call on it when `tableActions` is not given. */
+const DEFAULT_TABLE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions: string[]): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: actions ?? ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions,
       resources: [table.tableArn],
     }),
   );

@@ -1,8 +1,10 @@
-// The rules a consumer's settings must follow, shared by QueueConsumer (which
-// checks its own props) and EventPipeline (which checks both consumers' props
-// before it creates anything, and reports them with its own). Internal: not
-// exported from index.ts.
+// The rules a consumer's settings (and a dashboard's) must follow, shared by
+// QueueConsumer and PipelineDashboard (which check their own props) and
+// EventPipeline (which checks both consumers' props and its dashboard's before
+// it creates anything, and reports them with its own). Internal: not exported
+// from index.ts.
 import { Duration, Token } from 'aws-cdk-lib';
+import type { PipelineDashboardOptions } from './pipeline-dashboard';
 import type { ConsumerOptions } from './queue-consumer';
 import { PropsValidator, seconds } from './validation';
 
@@ -176,5 +178,25 @@ export function checkSubscriptionDeadLetterQueue(
     queue.fifo !== topicFifo,
     `${p('subscriptionDeadLetterQueue')}: must be a ${kind(topicFifo)} queue, because the topic is ${kind(topicFifo)} ` +
       `and a subscription's dead-letter queue is of its topic's kind (got a ${kind(!topicFifo)} queue ${queue.node.path})`,
+  );
+}
+
+/**
+ * Records the problems with a dashboard's options in `v`, each naming the prop
+ * as `prefix` + its name: a name CloudWatch refuses, and a period that is not
+ * a whole number of minutes from 1 to 1,440 (a token in seconds is not checked).
+ */
+export function checkDashboardOptions(v: PropsValidator, options: PipelineDashboardOptions, prefix = ''): void {
+  const p = (prop: string) => prefix + prop;
+  const name = options.dashboardName;
+  v.check(
+    name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name),
+    `${p('dashboardName')}: must be 1 to 255 letters, digits, '-' or '_' (got ${JSON.stringify(name)})`,
+  );
+  durationRange(v, p('period'), options.period, 60, 86400);
+  const periodSeconds = seconds(options.period);
+  v.check(
+    periodSeconds !== undefined && periodSeconds >= 60 && periodSeconds <= 86400 && periodSeconds % 60 !== 0,
+    `${p('period')}: must be a whole number of minutes (got ${periodSeconds} seconds)`,
   );
 }

@@ -1,7 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EventPipeline, Stage } from '../lib';
+import { EventPipeline, HandlerMetric, QueueConsumer, Stage } from '../lib';
 import { synthStack } from './helpers/stack';
 
 // GIVEN the sample stack with default props
@@ -230,6 +232,86 @@ describe('functions and event source mappings', () => {
     // The two functions' and the Events API's access log
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+  });
+});
+
+describe('handler metrics', () => {
+  test.each(['EventLog', 'StateProjector'])(
+    'the %s function is told the namespace and the dimensions of its metrics',
+    (name) => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(`Pipeline/${name}$`),
+        Environment: {
+          Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'EventPipeline', PIPELINE_NAME: 'Test/Pipeline', CONSUMER_NAME: name }),
+        },
+      });
+    },
+  );
+
+  test('no role may call PutMetricData: the handlers print their metrics (EMF) to their logs', () => {
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('cloudwatch:');
+  });
+
+  test("a consumer's metricsNamespace and pipelineName reach its function, and win over its environment", () => {
+    // GIVEN
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Shop');
+    const pipeline = new EventPipeline(stack, 'Orders', {
+      eventLog: { environment: { PIPELINE_NAME: 'mine', CONSUMER_NAME: 'mine', POWERTOOLS_METRICS_NAMESPACE: 'Mine', EXTRA: 'kept' } },
+    });
+    const alone = new QueueConsumer(stack, 'Audit', {
+      topic: pipeline.topic,
+      encryptionKey: pipeline.encryptionKey,
+      code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
+      metricsNamespace: 'Shop/Audit',
+      pipelineName: 'audit',
+    });
+
+    // WHEN
+    const shop = Template.fromStack(stack);
+
+    // THEN
+    const variablesOf = (path: string) =>
+      Object.values(shop.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Description.endsWith(path))!.Properties
+        .Environment.Variables;
+    expect(variablesOf('Shop/Orders/EventLog')).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'EventPipeline',
+      PIPELINE_NAME: 'Shop/Orders',
+      CONSUMER_NAME: 'EventLog',
+      EXTRA: 'kept',
+    });
+    expect(variablesOf('Shop/Audit')).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'Shop/Audit', PIPELINE_NAME: 'audit', CONSUMER_NAME: 'Audit' });
+    expect(alone.metricsDimensions).toEqual({ Pipeline: 'audit', Consumer: 'Audit' });
+  });
+
+  test('a consumer at the top level of its stack is named by the stack alone', () => {
+    // GIVEN
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Shop', { stackName: 'shop-prod' });
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+
+    // WHEN
+    const consumer = new QueueConsumer(stack, 'Audit', {
+      topic,
+      encryptionKey: new kms.Key(stack, 'Key'),
+      code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
+    });
+
+    // THEN the stack's name, not its construct id
+    expect(consumer.metricsDimensions).toEqual({ Pipeline: 'shop-prod', Consumer: 'Audit' });
+  });
+
+  test('metricHandler reads the metric in the namespace and with the dimensions the function is given', () => {
+    // GIVEN
+    const { stack } = synthStack();
+    const consumer = stack.pipeline.stateProjector;
+
+    // WHEN
+    const metric = consumer.metricHandler(HandlerMetric.DUPLICATES_SKIPPED);
+
+    // THEN
+    expect(metric.namespace).toBe('EventPipeline');
+    expect(metric.metricName).toBe('DuplicatesSkipped');
+    expect(metric.statistic).toBe('Sum');
+    expect(metric.dimensions).toEqual({ Pipeline: 'Test/Pipeline', Consumer: 'StateProjector' });
   });
 });
 

@@ -81,7 +81,12 @@ test('every acknowledged cdk-nag finding carries a reason', () => {
 
 test('the acknowledged rules, with and without subscription dead-letter queues, are exactly the ones documented in docs/security.md', () => {
   const acknowledged = new Set([...reports, ...withDlqs].flatMap((r) => r.suppressedViolations ?? []).map((s) => s.ruleName));
-  const documented = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
+  // The cdk-nag section's table, not the other sections' (cfn-lint's acknowledgments have one too).
+  const page = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
+  const start = page.indexOf('\n## cdk-nag');
+  const end = page.indexOf('\n## ', start + 1);
+  expect(start).toBeGreaterThan(-1);
+  const documented = page.slice(start, end === -1 ? undefined : end);
   const listed = new Set([...documented.matchAll(/^\| `([A-Za-z0-9\-[\]:*]+)` \|/gm)].map((m) => m[1]));
   expect([...acknowledged].sort()).toEqual([...listed].sort());
 });

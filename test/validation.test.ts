@@ -4,7 +4,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { EventPipeline, EventPipelineProps, EventPipelineStack, PipelinePropsError, QueueConsumer, QueueConsumerProps, Stage } from '../lib';
+import {
+  EventPipeline,
+  EventPipelineProps,
+  EventPipelineStack,
+  PipelineDashboard,
+  PipelinePropsError,
+  QueueConsumer,
+  QueueConsumerProps,
+  Stage,
+} from '../lib';
 
 const newStack = () => new Stack(new App({ builtinCloudFormationValidation: false }), 'Test');
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })');
@@ -141,6 +150,56 @@ describe('synth-time checks', () => {
     expect(
       consumer({ eventTypes: ['a'], filterPolicy: { type: sns.SubscriptionFilter.stringFilter({ allowlist: ['b'] }) } }),
     ).toThrow(/eventTypes, filterPolicy: give one or the other, not both/);
+  });
+
+  test.each([
+    ['empty', '', '""'],
+    ['in an AWS namespace', 'AWS/Lambda', '"AWS/Lambda"'],
+    ['over 255 characters', 'n'.repeat(256), `"${'n'.repeat(256)}"`],
+  ])('a metricsNamespace %s', (_name, metricsNamespace, got) => {
+    expect(consumer({ metricsNamespace })).toThrow(`metricsNamespace: must be 1 to 255 characters, not starting with AWS/ (got ${got})`);
+  });
+
+  test.each([
+    ['empty', '', 0],
+    ['over 1,024 characters', 'p'.repeat(1025), 1025],
+  ])('a pipelineName %s', (_name, pipelineName, got) => {
+    expect(consumer({ pipelineName })).toThrow(`pipelineName: must be 1 to 1,024 characters, a CloudWatch dimension value (got ${got} characters)`);
+  });
+
+  test('a metricsNamespace and a pipelineName at their bounds are allowed', () => {
+    expect(consumer({ metricsNamespace: 'n'.repeat(255), pipelineName: 'p'.repeat(1024) })).not.toThrow();
+    expect(consumer({ metricsNamespace: 'n', pipelineName: 'p' })).not.toThrow();
+  });
+
+  test('a dashboardName CloudWatch refuses', () => {
+    expect(pipeline({ dashboard: { dashboardName: 'orders pipeline' } })).toThrow(
+      `dashboard.dashboardName: must be 1 to 255 letters, digits, '-' or '_' (got "orders pipeline")`,
+    );
+  });
+
+  test('a dashboard period under a minute', () => {
+    expect(pipeline({ dashboard: { period: Duration.seconds(30) } })).toThrow(
+      'dashboard.period must be a whole number between 60 and 86400 seconds (got 30)',
+    );
+  });
+
+  test('a dashboard period that is not a whole number of minutes', () => {
+    expect(pipeline({ dashboard: { period: Duration.seconds(90) } })).toThrow('dashboard.period: must be a whole number of minutes (got 90 seconds)');
+  });
+
+  test('a PipelineDashboard of no consumer', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Topic', { fifo: true });
+    expect(() => new PipelineDashboard(stack, 'Dashboard', { topic, consumers: [], period: Duration.seconds(90) })).toThrow(
+      /Invalid PipelineDashboard \(Test\/Dashboard\) props:\n {2}- period: must be a whole number of minutes \(got 90 seconds\)\n {2}- consumers: must name at least one consumer \(got \[\]\)/,
+    );
+  });
+
+  test('an EventPipeline checks its dashboard options before it creates anything', () => {
+    const stack = newStack();
+    expect(propsErrorOf(() => new EventPipeline(stack, 'Pipeline', { dashboard: { period: Duration.seconds(90) } })).message).toMatch(/period: must be a whole number of minutes/);
+    expect(stack.node.findChild('Pipeline').node.children).toEqual([]);
   });
 
   test('every problem is reported at once', () => {

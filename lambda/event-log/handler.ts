@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseEvent } from '../../packages/publisher/src/envelope';
@@ -7,6 +8,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../shared/backoff';
 import { type DeadLetter, type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import { MalformedEventError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure } from '../shared/logger';
+import { type MetricName, METRIC_NAMES, countReplayed, publishCounts } from '../shared/metrics';
 import { putItems } from './batch-write';
 import { toEventItem, type EventItem } from './item';
 
@@ -31,6 +33,13 @@ export interface EventLogHandlerOptions {
    * @default - none
    */
   readonly deadLetter?: DeadLetterTarget;
+  /**
+   * Where the invocation's counts go, flushed once per invocation as EMF:
+   * events stored, duplicates skipped, events dead-lettered, events replayed,
+   * records failed, BatchWriteItem retries and unprocessed items.
+   * @default - no metrics
+   */
+  readonly metrics?: Metrics;
 }
 
 export type EventLogHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -42,7 +51,8 @@ export type EventLogHandler = (event: SQSEvent, context?: Context) => Promise<SQ
  * The whole batch is parsed and the valid events written; then the malformed
  * records are sent to the dead-letter queue. The batch processor reports each
  * record's outcome, so a record whose write failed, or a malformed one that
- * could not be dead-lettered, fails alone.
+ * could not be dead-lettered, fails alone. The counts of the invocation are
+ * published as metrics at the end, even when it throws.
  */
 export function createEventLogHandler(options: EventLogHandlerOptions): EventLogHandler {
   const { logger, retentionDays } = options;
@@ -50,9 +60,23 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
   const processor = new BatchProcessor(EventType.SQS);
 
   return async (event, context) => {
+    const counts: Partial<Record<MetricName, number>> = {};
+    try {
+      return await handleBatch(event, context, counts);
+    } finally {
+      publishCounts(options.metrics, counts);
+    }
+  };
+
+  async function handleBatch(
+    event: SQSEvent,
+    context: Context | undefined,
+    counts: Partial<Record<MetricName, number>>,
+  ): Promise<SQSBatchResponse> {
     if (context) {
       logger.addContext(context);
     }
+    counts[METRIC_NAMES.eventsReplayed] = countReplayed(event.Records);
     const receivedAt = now();
     const failures = new Map<string, Error>();
     const eventIds = new Map<string, string>();
@@ -79,16 +103,22 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
       }
     }
 
-    const writeFailures = await putItems([...items.values()], {
+    const written = await putItems([...items.values()], {
       client: options.client,
       tableName: options.tableName,
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
       concurrency: options.writeConcurrency ?? 4,
     });
+    const writeFailures = written.failures;
+    counts[METRIC_NAMES.eventsStored] = items.size - writeFailures.size;
+    counts[METRIC_NAMES.duplicatesSkipped] = duplicatesInBatch;
+    counts[METRIC_NAMES.batchWriteRetries] = written.retries;
+    counts[METRIC_NAMES.unprocessedItems] = written.unprocessedItems;
     // After the writes, the longest part: a batch cut short by a crash or a timeout during the writes
     // has sent nothing yet, so its redelivery does not put a second copy in a standard DLQ, which
     // cannot deduplicate.
     const deadLettered = await deadLetterRecords(malformed, options.deadLetter);
+    counts[METRIC_NAMES.eventsDeadLettered] = deadLettered.sent.size;
     for (const { record, error } of malformed) {
       if (deadLettered.sent.has(record.messageId)) {
         logDeadLettered(logger, { messageId: record.messageId, error });
@@ -115,6 +145,7 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
       { context, throwOnFullBatchFailure: false },
     );
 
+    counts[METRIC_NAMES.recordsFailed] = response.batchItemFailures.length;
     failures.forEach((error, messageId) =>
       logRecordFailure(logger, 'error', {
         messageId,
@@ -131,5 +162,5 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
       failed: response.batchItemFailures.length,
     });
     return response;
-  };
+  }
 }

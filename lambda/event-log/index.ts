@@ -2,6 +2,7 @@ import { positiveIntegerSetting, requiredSetting } from '../shared/config';
 import { deadLetterTargetFromEnv } from '../shared/dead-letter';
 import { createDocumentClient } from '../shared/dynamodb';
 import { createLogger } from '../shared/logger';
+import { createMetrics } from '../shared/metrics';
 import { createEventLogHandler } from './handler';
 
 /**
@@ -18,4 +19,5 @@ export const handler = createEventLogHandler({
   retentionDays: positiveIntegerSetting(process.env, 'EVENT_RETENTION_DAYS', 30),
   logger: createLogger('event-log'),
   deadLetter: deadLetterTargetFromEnv(process.env),
+  metrics: createMetrics(process.env, 'event-log'),
 });

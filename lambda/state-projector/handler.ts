@@ -1,11 +1,13 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { PipelineEvent } from '../../packages/publisher/src/envelope';
 import { type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import { MessageGroupBlockedError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure, type RecordFailure } from '../shared/logger';
+import { type MetricName, METRIC_NAMES, countReplayed, publishCounts } from '../shared/metrics';
 import { malformedRecords, parseRecords, planBatch, type Step, type WriteStep } from './plan';
 
 export interface StateProjectorHandlerOptions {
@@ -21,6 +23,13 @@ export interface StateProjectorHandlerOptions {
    * @default - none
    */
   readonly deadLetter?: DeadLetterTarget;
+  /**
+   * Where the invocation's counts go, flushed once per invocation as EMF:
+   * events stored, duplicates skipped (refused by the sequence guard), events
+   * superseded, events dead-lettered, events replayed and records failed.
+   * @default - no metrics
+   */
+  readonly metrics?: Metrics;
 }
 
 export type StateProjectorHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -62,6 +71,9 @@ export function statePut(tableName: string, event: PipelineEvent, updatedAt: Dat
  * A dead-lettered record behind a failed write of its group is failed too,
  * and so redelivered and sent again; on a FIFO dead-letter queue its
  * deduplication id (its message id) drops that copy within 5 minutes.
+ *
+ * The counts of the invocation are published as metrics at the end, even
+ * when it throws.
  */
 export function createStateProjectorHandler(options: StateProjectorHandlerOptions): StateProjectorHandler {
   const { client, tableName, logger } = options;
@@ -69,11 +81,26 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
   const processor = new SqsFifoPartialProcessorAsync();
 
   return async (event, context) => {
+    const counts: Partial<Record<MetricName, number>> = {};
+    try {
+      return await handleBatch(event, context, counts);
+    } finally {
+      publishCounts(options.metrics, counts);
+    }
+  };
+
+  async function handleBatch(
+    event: SQSEvent,
+    context: Context | undefined,
+    counts: Partial<Record<MetricName, number>>,
+  ): Promise<SQSBatchResponse> {
     if (context) {
       logger.addContext(context);
     }
+    counts[METRIC_NAMES.eventsReplayed] = countReplayed(event.Records);
     const parsed = parseRecords(event.Records);
     const deadLettered = await deadLetterRecords(malformedRecords(parsed), options.deadLetter);
+    counts[METRIC_NAMES.eventsDeadLettered] = deadLettered.sent.size;
     const steps = planBatch(event.Records, deadLettered.sent, parsed);
     const updatedAt = now();
     const writeErrors = new Map<string, Error>();
@@ -107,6 +134,8 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
       }),
     );
 
+    counts[METRIC_NAMES.eventsStored] = applied;
+    counts[METRIC_NAMES.duplicatesSkipped] = stale;
     const failures = recordFailures(steps, writeErrors, deadLettered.failed);
     const response = await processPartialResponse(
       event,
@@ -133,6 +162,8 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
         superseded++;
       }
     }
+    counts[METRIC_NAMES.eventsSuperseded] = superseded;
+    counts[METRIC_NAMES.recordsFailed] = response.batchItemFailures.length;
     logger.info('Batch processed', {
       records: event.Records.length,
       applied,
@@ -142,7 +173,7 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
       failed: response.batchItemFailures.length,
     });
     return response;
-  };
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ afterEach(() => {
 
 /** Loads lambda/event-log as Lambda would, with `env` set, and its DynamoDB and SQS clients mocked. */
 function loadHandler(env: Record<string, string>): { handler: Handler; ddb: Stub; sqs: SqsStub } {
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT', ...env });
+  Object.assign(process.env, { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...env });
   let loaded: { handler: Handler; ddb: Stub; sqs: SqsStub } | undefined;
   jest.isolateModules(() => {
     // Loaded inside the isolated registry, as Lambda loads the module: a fresh client and env each time.

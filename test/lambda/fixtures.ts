@@ -70,3 +70,51 @@ export function instantRetries(maxAttempts = 4): RetryPolicy & { readonly delays
     delays,
   };
 }
+
+/** The same record, marked as SNS marks a message it redelivers from the topic's archive. */
+export function replayed(record: SQSRecord): SQSRecord {
+  return { ...record, messageAttributes: { ...record.messageAttributes, Replayed: { dataType: 'String', stringValue: 'true' } } };
+}
+
+/** One CloudWatch embedded metric format document, as Powertools Metrics prints it. */
+export interface EmfDocument {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: { readonly Namespace: string; readonly Dimensions: string[][]; readonly Metrics: { Name: string; Unit: string }[] }[];
+  };
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Captures what is written to stdout from now on; `documents()` returns the
+ * EMF documents among it, one per line. Call `restore()` when done.
+ */
+export function captureStdout(): { documents: () => EmfDocument[]; restore: () => void } {
+  const lines: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+    return true;
+  });
+  return {
+    documents: () =>
+      lines.flatMap((line) => {
+        try {
+          const parsed = JSON.parse(line) as Partial<EmfDocument>;
+          return parsed._aws ? [parsed as EmfDocument] : [];
+        } catch {
+          return [];
+        }
+      }),
+    restore: () => spy.mockRestore(),
+  };
+}
+
+/**
+ * Each metric of an EMF document with its unit and value, by name: what CloudWatch would
+ * extract from it, so that a test can compare the whole set at once.
+ */
+export function emfMetrics(document: EmfDocument): Record<string, { unit: string; value: unknown }> {
+  return Object.fromEntries(
+    document._aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics).map(({ Name, Unit }) => [Name, { unit: Unit, value: document[Name] }]),
+  );
+}
