@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -5,12 +6,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { findTemplates, lintTemplates } from '../helpers/cfn-lint';
 import {
   BUNDLED_HANDLERS,
+  childEnv,
+  directoryBytes,
   compileConsumerApp,
   createConsumerProject,
   installConsumerProject,
   PackResult,
   packLibrary,
+  packWorkspaces,
   ROOT,
+  run,
   synthConsumerApp,
 } from './consumer-project';
 import { ConsumerStack, expectAssetsStaged, expectResourceCounts, IMPORTED_TOPIC_ARN, only } from './consumer-stack';
@@ -202,5 +207,99 @@ describe("the consumer's stack", () => {
     // aws-cdk-lib 2.263 renders an ARN with a literal account (the consumer's stack has an env) as
     // Fn::Join with an empty delimiter; cfn-lint would prefer Fn::Sub. That is its only remark.
     expect([...new Set(report.informational.map((f) => f.rule))]).toEqual(report.informational.length ? ['I1022'] : []);
+  });
+});
+
+/** A process of the installed `event-pipeline`, with what it printed so far. */
+function startTools(args: string[], cwd: string) {
+  const child = spawn(path.join(cwd, 'node_modules', '.bin', 'event-pipeline'), args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, stdout: () => stdout, stderr: () => stderr, stop: () => child.kill('SIGINT') };
+}
+
+const tools = (args: string[], cwd: string) => run(path.join(cwd, 'node_modules', '.bin', 'event-pipeline'), args, cwd);
+
+describe('the tools, installed in the consumer project, run its own app locally', () => {
+  let withTools: number;
+  beforeAll(() => {
+    // GIVEN the same project with the tools (and so the publisher) as a devDependency
+    const constructsOnly = directoryBytes(path.join(consumer, 'node_modules'));
+    const packs = packWorkspaces(work);
+    createConsumerProject(consumer, pack, packs);
+    installConsumerProject(consumer);
+    withTools = directoryBytes(path.join(consumer, 'node_modules'));
+    // Sizes for the record, the constructs alone and with the tools.
+    console.log(`consumer node_modules: ${constructsOnly} bytes with the constructs, ${withTools} with the tools too`);
+  });
+
+  test('the tools bring the SDK clients and the emulators, as their own dependencies', () => {
+    for (const name of ['cdk-event-pipeline-tools', 'cdk-event-pipeline-publisher', 'fauxqs', 'dynalite', '@aws-sdk/client-sqs']) {
+      expect(fs.existsSync(path.join(consumer, 'node_modules', name, 'package.json'))).toBe(true);
+    }
+    expect(fs.existsSync(path.join(consumer, 'node_modules', '.bin', 'event-pipeline'))).toBe(true);
+  });
+
+  test('event-pipeline local --cdk-out cdk.out --keep runs both pipelines: publish to each, read their tables', async () => {
+    const events = (prefix: string, types: string[]) =>
+      ['1', '2']
+        .flatMap((n) => types.map((type, i) => JSON.stringify({ specversion: '1.0', id: `${prefix}-${n}-${i + 1}`, source: 'urn:consumer', type, subject: `${prefix}-${n}`, sequence: i + 1 })))
+        .join('\n');
+    fs.writeFileSync(path.join(consumer, 'orders.ndjson'), events('order', ['order.created', 'order.paid', 'order.cancelled']));
+    fs.writeFileSync(path.join(consumer, 'parcels.ndjson'), events('parcel', ['parcel.picked-up', 'parcel.delivered']));
+    // WHEN the consumer runs its synthesized app on the emulators, with the demo on Parcels' topic, and keeps it running
+    const local = startTools(['local', '--cdk-out', 'cdk.out', '--stack', 'ConsumerStack', '--topic', 'Parcels', '--keep', '--events', '40', '--subjects', '4', '--quiet'], consumer);
+    let ended = false;
+    void local.code.finally(() => (ended = true));
+    try {
+      const endpoints = path.join(consumer, '.local', 'endpoints.json');
+      while (!fs.existsSync(endpoints) && !ended) await new Promise((r) => setTimeout(r, 200));
+      expect({ ended, stderr: local.stderr() }).toEqual({ ended: false, stderr: '' });
+      // The demo's 40 events, all in Parcels' tables; none reach Orders' topic
+      expect(local.stdout()).toMatch(/ParcelsEventsTable\w+ +40 items/);
+      expect(local.stdout()).toMatch(/OrdersEventsTable\w+ +0 items/);
+      const vars = JSON.parse(fs.readFileSync(endpoints, 'utf8')) as Record<string, string>;
+      // The imported orders topic is created locally by its name; Parcels' topic is the stack's own.
+      expect(Object.keys(vars).filter((k) => k.endsWith('_TOPIC_ARN')).sort()).toEqual(['ORDERS_TOPIC_ARN', 'PARCELS_TOPIC_ARN']);
+
+      // AND publishes to each pipeline with the installed CLI
+      for (const [file, topic, count] of [['orders.ndjson', 'orders', 6], ['parcels.ndjson', 'parcels', 4]] as const) {
+        const published = JSON.parse(tools(['publish', file, '--local', '--topic', topic, '--json'], consumer));
+        expect(published).toMatchObject({ published: count, failed: 0, invalid: 0 });
+      }
+
+      // THEN the tables show what each pipeline's consumers wrote: Orders' event log keeps two of the
+      // three types (its filter policy), Parcels' event log and state projector everything
+      const wanted = { 'order-1-1': true, 'order-1-2': true, 'order-1-3': false, 'parcel-2-2': true };
+      const get = (table: string, key: Record<string, string>) =>
+        JSON.parse(
+          run(process.execPath, ['-e', `
+            const { DynamoDBClient, GetItemCommand } = require('@aws-sdk/client-dynamodb');
+            const c = new DynamoDBClient({ region: process.env.R, endpoint: process.env.E, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+            c.send(new GetItemCommand({ TableName: process.env.T, Key: JSON.parse(process.env.K) })).then((r) => console.log(JSON.stringify(r.Item ?? null)));
+          `], consumer, childEnv({ R: vars.AWS_REGION, E: vars.AWS_ENDPOINT_URL_DYNAMODB, T: table, K: JSON.stringify(Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }]))) })),
+        );
+      let found: Record<string, boolean> = {};
+      for (let i = 0; i < 100; i++) {
+        found = {
+          'order-1-1': get(vars.ORDERS_EVENTS_TABLE_NAME, { id: 'order-1-1' }) !== null,
+          'order-1-2': get(vars.ORDERS_EVENTS_TABLE_NAME, { id: 'order-1-2' }) !== null,
+          'order-1-3': get(vars.ORDERS_EVENTS_TABLE_NAME, { id: 'order-1-3' }) !== null,
+          'parcel-2-2': get(vars.PARCELS_EVENTS_TABLE_NAME, { id: 'parcel-2-2' }) !== null,
+        };
+        if (JSON.stringify(found) === JSON.stringify(wanted)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(found).toEqual(wanted);
+      expect(get(vars.PARCELS_STATE_TABLE_NAME, { subject: 'parcel-2' })).toMatchObject({ subject: { S: 'parcel-2' }, sequence: { N: '2' }, type: { S: 'parcel.delivered' } });
+      const status = JSON.parse(tools(['status', '--local', '--json'], consumer)) as { tables: { role: string }[] };
+      expect(status.tables.map((t) => t.role).sort()).toEqual(['orders-events', 'orders-state', 'parcels-events', 'parcels-state']);
+    } finally {
+      local.stop();
+    }
+    expect(await local.code).toBe(0);
   });
 });
