@@ -64,7 +64,10 @@ for (const { target, codeOnly, why, extra = [] } of plan) {
   rmSync(path.join(dist, target), { recursive: true, force: true });
   const started = performance.now();
   const pacmakArgs = [pacmakBin, root, '--targets', target, '--outdir', dist, '--no-npmignore', ...(codeOnly ? ['--code-only'] : []), ...extra];
-  const result = spawnSync(process.execPath, pacmakArgs, { cwd: root, stdio: 'inherit' });
+  // jsii-pacmak packs the package with `npm pack`: without its prepack build, which `npm run
+  // package` has done already (the handler bundles, jsii).
+  const env = { ...process.env, npm_config_ignore_scripts: 'true' };
+  const result = spawnSync(process.execPath, pacmakArgs, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) fail(`${target}: jsii-pacmak failed (exit ${result.status})`);
   times.push({ target, codeOnly, seconds: (performance.now() - started) / 1000 });
 }

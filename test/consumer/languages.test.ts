@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { findTemplates, lintTemplates } from '../helpers/cfn-lint';
 import { ROOT } from './consumer-project';
 import { ConsumerStack, expectAssetsStaged, expectResourceCounts, IMPORTED_TOPIC_ARN } from './consumer-stack';
 import {
@@ -73,6 +74,13 @@ function describeConsumerStack(stack: () => ConsumerStack) {
     expect(s.fn('OrdersEventLog').Properties.Environment.Variables.EVENT_RETENTION_DAYS).toBe('90');
     expect(s.fn('OrdersStateProjector').Properties).toMatchObject({ Timeout: 10, Environment: { Variables: { PROJECTION: 'orders' } } });
     expect(s.wiringOf('ParcelsEventLog').mapping).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 1 });
+  });
+
+  test("cfn-lint finds no error and no warning in the app's template", async () => {
+    const report = await lintTemplates(findTemplates(stack().outdir));
+    expect(report.errors.concat(report.warnings)).toEqual([]);
+    // As in consumer.test.ts: aws-cdk-lib 2.263's Fn::Join for an ARN with a literal account is its only remark.
+    expect([...new Set(report.informational.map((f) => f.rule))]).toEqual(report.informational.length ? ['I1022'] : []);
   });
 
   test('every asset the asset manifest lists is in cdk.out; the default handlers are the bundles the package ships', () => {
