@@ -11,19 +11,19 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The metrics the default handlers publish, in the order they are shown, with a short label for
- * tables; the same names as `HandlerMetric` in lib/ (test/cli/emf.test.ts checks it).
+ * The metrics the default handlers publish, in the order they are shown: the names of
+ * `HandlerMetric` in lib/ (test/cli/emf.test.ts checks it).
  */
-export const HANDLER_METRICS = [
-  { name: 'EventsStored', label: 'stored' },
-  { name: 'DuplicatesSkipped', label: 'duplicates' },
-  { name: 'EventsSuperseded', label: 'superseded' },
-  { name: 'EventsDeadLettered', label: 'dead-lettered' },
-  { name: 'EventsReplayed', label: 'replayed' },
-  { name: 'RecordsFailed', label: 'failed' },
-  { name: 'BatchWriteRetries', label: 'BWI retries' },
-  { name: 'UnprocessedItems', label: 'unprocessed' },
-] as const;
+export const HANDLER_METRICS: readonly string[] = [
+  'EventsStored',
+  'DuplicatesSkipped',
+  'EventsSuperseded',
+  'EventsDeadLettered',
+  'EventsReplayed',
+  'RecordsFailed',
+  'BatchWriteRetries',
+  'UnprocessedItems',
+];
 
 /** The dimensions that name a consumer of the default handlers. */
 export const CONSUMER_DIMENSIONS = { pipeline: 'Pipeline', consumer: 'Consumer' } as const;

@@ -37,7 +37,7 @@ export class FunctionLogs {
   private lockFile?: string;
 
   /** @param dir where log files go; undefined keeps nothing on disk. */
-  constructor(private readonly dir?: string) {
+  constructor(public readonly dir?: string) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     this.lockFile = lockLogDir(dir);
