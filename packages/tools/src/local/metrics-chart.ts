@@ -93,6 +93,9 @@ export function renderChart(metrics: HandlerMetricsSummary, title = 'Events hand
       '</g>',
     );
   });
+  if (metrics.consumers.length === 0) {
+    out.push(`<text class="empty" x="${PLOT.left + w / 2}" y="${PLOT.top + h / 2}" text-anchor="middle">no handler metrics in the functions' logs</text>`);
+  }
   out.push(
     '</g>',
     `<text class="axis-label x-label" x="${PLOT.left + w / 2}" y="${HEIGHT - 12}" text-anchor="middle">second of the run (from the first publish; whole clock seconds)</text>`,
