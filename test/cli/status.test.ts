@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -100,6 +102,8 @@ describe('status on a deployed stack', () => {
       Stat: 'Maximum',
     });
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.AlarmNames).toEqual(['Orders-DeadLetters-1', 'Orders-Age-1']);
+    expect(report.metrics).toBeNull();
+    expect(report.methods.metrics).toMatch(/not read here/);
   });
 
   test('prints a table', async () => {
@@ -175,5 +179,99 @@ describe('status on the local run', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatusReport);
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.queues[0].visible)).toEqual([1, 0]);
+  });
+
+  describe("the handlers' metrics", () => {
+    const T = Date.parse('2025-03-01T12:00:00Z');
+    const emf = (consumer: string, values: Record<string, number | number[]>, at: number) =>
+      JSON.stringify({
+        _aws: {
+          Timestamp: at,
+          CloudWatchMetrics: [{ Namespace: 'EventPipeline', Dimensions: [['Pipeline', 'Consumer']], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }],
+        },
+        Pipeline: 'Shop/Orders',
+        Consumer: consumer,
+        ...values,
+      });
+
+    beforeEach(() => {
+      dynamodb.on(ScanCommand).resolves({ Count: 0 });
+      jest.spyOn(global, 'fetch').mockResolvedValue(new Response('{}', { status: 404 }));
+    });
+
+    function withLogs(files: Record<string, string[]>, last = ''): string {
+      const dir = localDir();
+      mkdirSync(join(dir, '.local', 'logs'));
+      for (const [name, lines] of Object.entries(files)) writeFileSync(join(dir, '.local', 'logs', `${name}.log`), `${lines.join('\n')}\n${last}`);
+      return dir;
+    }
+
+    test('are summed per consumer from the EMF lines of the function logs; a malformed one is reported, a line still being written is left', async () => {
+      // GIVEN the logs of a run: two invocations of the event log, one of the state projector, and a malformed document
+      const cwd = withLogs(
+        {
+          EventLogFn: [
+            '{"level":"INFO","message":"Batch processed"}',
+            emf('EventLog', { EventsStored: 38, DuplicatesSkipped: 2, EventsDeadLettered: 0, BatchWriteRetries: 1, UnprocessedItems: 3 }, T - 5_000),
+            emf('EventLog', { EventsStored: [10, 12], DuplicatesSkipped: 0, EventsDeadLettered: 1, BatchWriteRetries: 0, UnprocessedItems: 0 }, T - 2_000),
+            '{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"EventPipeline","Dimensions":[],"Metrics":[{"Name":"EventsStored"}]}]},"EventsStored":"lots"}',
+          ],
+          StateFn: [emf('StateProjector', { EventsStored: 4, EventsSuperseded: 36, EventsDeadLettered: 1 }, T - 61_000)],
+        },
+        emf('EventLog', { EventsStored: 1000 }, T).slice(0, 50),
+      );
+      jest.useFakeTimers({ now: T, doNotFake: ['setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask'] });
+
+      // WHEN
+      const [json, text] = [await cli(['status', '--local', '--json'], { cwd }), await cli(['status', '--local'], { cwd })];
+      jest.useRealTimers();
+
+      // THEN
+      const report = JSON.parse(json.stdout) as StatusReport;
+      expect(report.metrics).toEqual({
+        logDir: join(cwd, '.local', 'logs'),
+        consumers: [
+          {
+            namespace: 'EventPipeline',
+            pipeline: 'Shop/Orders',
+            consumer: 'EventLog',
+            invocations: 2,
+            totals: { EventsStored: 60, DuplicatesSkipped: 2, EventsDeadLettered: 1, BatchWriteRetries: 1, UnprocessedItems: 3 },
+            lastAt: '2025-03-01T11:59:58.000Z',
+          },
+          {
+            namespace: 'EventPipeline',
+            pipeline: 'Shop/Orders',
+            consumer: 'StateProjector',
+            invocations: 1,
+            totals: { EventsStored: 4, EventsSuperseded: 36, EventsDeadLettered: 1 },
+            lastAt: '2025-03-01T11:58:59.000Z',
+          },
+        ],
+        malformed: 1,
+        problems: [{ source: 'EventLogFn', line: 4, reason: expect.stringMatching(/metric EventsStored must have a number/) }],
+      });
+      expect(text.stdout).toContain(
+        [
+          'HANDLER METRIC      EventLog  StateProjector',
+          'EventsStored              60               4',
+          'DuplicatesSkipped          2               -',
+          'EventsSuperseded           -              36',
+          'EventsDeadLettered         1               1',
+          'BatchWriteRetries          1               -',
+          'UnprocessedItems           3               -',
+          'invocations                2               1',
+          'last published       2 s ago  1 min 01 s ago',
+          '1 malformed metric document in the logs, not counted:',
+          '  EventLogFn.log line 4: metric EventsStored must have a number',
+        ].join('\n'),
+      );
+      expect(text.stdout).toMatch(/Metrics: the EMF documents the handlers printed, read from the local run's function logs .*\(.*\.local\/logs\)\./);
+    });
+
+    test('a run whose functions printed none yet says so', async () => {
+      const text = await cli(['status', '--local'], { cwd: withLogs({ EventLogFn: ['START'] }) });
+      expect(text.stdout).toContain('Handler metrics: none in the function logs yet.\n');
+    });
   });
 });

@@ -34,4 +34,29 @@ describe('FunctionLogs', () => {
     expect(readFileSync(join(dir, '.lock'), 'utf8')).toBe(String(process.pid));
     await logs.close();
   });
+
+  test("each function's metric documents are read as it prints them; a malformed one is reported with its line and stops nothing", async () => {
+    // GIVEN a function's sink
+    const logs = new FunctionLogs(dir);
+    const write = logs.sink('EventLogFn');
+    logs.sink('OtherFn')('a line of another function');
+    const document = (stored: unknown) =>
+      JSON.stringify({
+        _aws: { Timestamp: 1_740_830_400_000, CloudWatchMetrics: [{ Namespace: 'EventPipeline', Dimensions: [['Pipeline', 'Consumer']], Metrics: [{ Name: 'EventsStored', Unit: 'Count' }] }] },
+        Pipeline: 'P',
+        Consumer: 'EventLog',
+        EventsStored: stored,
+      });
+    // WHEN it prints two documents, a log record and a malformed document
+    write(document(40));
+    write('{"level":"INFO","message":"Batch processed"}');
+    write(document('forty'));
+    write(document(2));
+    // THEN the valid ones are summed, the malformed one is listed, and every line is in the file
+    expect(logs.metrics.consumers().map((c) => [c.consumer, c.totals, c.documents])).toEqual([['EventLog', { EventsStored: 42 }, 2]]);
+    expect(logs.metrics.problems).toEqual([{ source: 'EventLogFn', line: 3, reason: expect.stringMatching(/EventsStored must have a number/) }]);
+    await logs.flush();
+    expect(readFileSync(join(dir, 'EventLogFn.log'), 'utf8').split('\n')).toHaveLength(5);
+    await logs.close();
+  });
 });

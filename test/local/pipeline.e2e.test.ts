@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { HANDLED_METRICS, readLogMetrics } from '../../packages/tools/src/cli/emf';
 import { INVALID_REQUESTS, apiSubjects } from '../../packages/tools/src/local/api-publisher';
 import { synthesize } from '../../packages/tools/src/local/cloud-assembly';
 import { runDemo } from '../../packages/tools/src/local/demo-run';
@@ -207,6 +208,60 @@ describe('the local pipeline, end to end', () => {
         left: 0,
       });
     }
+  });
+
+  test("the handlers' metrics (their EMF lines) agree with the tables and the queues", () => {
+    // GIVEN what the summary read from the functions' logs, per consumer
+    const metrics = summary.metrics!;
+    const malformed = scenario.malformedIds.length;
+    const of = (fifo: boolean) => {
+      const q = summary.queues.find((s) => s.fifo === fifo)!;
+      const c = metrics.consumers.find((m) => m.functions.includes(q.function))!;
+      return { q, c, totals: c.totals };
+    };
+    const log = of(false);
+    const state = of(true);
+    expect(metrics.malformed.count).toBe(0);
+    expect(metrics.consumers.map((c) => c.consumer)).toEqual(['EventLog', 'StateProjector']);
+    for (const { q, c, totals } of [log, state]) {
+      // One metric document per invocation; what the handlers dead-lettered is what their dead-letter queue holds.
+      expect({ invocations: c.invocations, deadLettered: totals.EventsDeadLettered, failed: totals.RecordsFailed, replayed: totals.EventsReplayed }).toEqual({
+        invocations: q.invocations,
+        deadLettered: q.deadLetterQueue!.messages,
+        failed: q.failedAttempts,
+        replayed: 0,
+      });
+      // Every message processed got exactly one outcome.
+      expect(HANDLED_METRICS.reduce((n, name) => n + (totals[name] ?? 0), 0)).toBe(q.processed);
+    }
+    // The event log: every valid delivery stored or skipped as a duplicate within its batch; each
+    // event stored at least once (the table holds them all), a redelivery in a later batch again.
+    const valid = scenario.entries.length - malformed;
+    expect(log.totals.EventsStored + log.totals.DuplicatesSkipped).toBe(valid);
+    expect(log.totals.EventsStored).toBeGreaterThanOrEqual(scenario.events.length);
+    expect(log.totals.EventsStored - scenario.events.length).toBeLessThanOrEqual(scenario.duplicates - log.totals.DuplicatesSkipped);
+    expect({ retries: log.totals.BatchWriteRetries, unprocessed: log.totals.UnprocessedItems }).toEqual({ retries: 0, unprocessed: 0 });
+    // The state projector: each subject's state written at least once, never more than once per event.
+    expect(state.totals.EventsStored).toBeGreaterThanOrEqual(scenario.expectedState.size);
+    expect(state.totals.EventsStored).toBeLessThanOrEqual(scenario.events.length);
+    expect(state.totals.BatchWriteRetries).toBeUndefined();
+  });
+
+  test('the per-second metrics add up to the totals, over the seconds of the run, and the log files say the same', async () => {
+    const metrics = summary.metrics!;
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect(metrics.seconds).toBeGreaterThanOrEqual(Math.floor(summary.seconds) + 1);
+    expect(metrics.seconds).toBeLessThanOrEqual(Math.ceil(summary.seconds) + 1);
+    for (const c of metrics.consumers) {
+      for (const [name, total] of Object.entries(c.totals)) expect({ name, sum: sum(c.perSecond[name]) }).toEqual({ name, sum: total });
+      expect(c.eventsPerSecond).toHaveLength(metrics.seconds);
+      expect(sum(c.eventsPerSecond)).toBe(HANDLED_METRICS.reduce((n, name) => n + (c.totals[name] ?? 0), 0));
+    }
+    // status --local reads the files: once written out, they hold the same documents.
+    await pipeline.logs.flush();
+    const byName = <T extends { consumer: string }>(list: T[]) => [...list].sort((a, b) => a.consumer.localeCompare(b.consumer));
+    const fromFiles = byName(readLogMetrics(join(dir, 'logs')).consumers()).map((c) => ({ consumer: c.consumer, invocations: c.documents, totals: c.totals }));
+    expect(fromFiles).toEqual(byName(metrics.consumers).map((c) => ({ consumer: c.consumer, invocations: c.invocations, totals: c.totals })));
   });
 
   test('no record failed: malformed messages did not use up receives or hold back their FIFO group', () => {

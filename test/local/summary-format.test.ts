@@ -1,5 +1,6 @@
 import type { ApiSummary, QueueSummary, RunSummary } from '../../packages/tools/src/local/summary';
 import { formatSummary } from '../../packages/tools/src/local/summary-format';
+import type { HandlerMetricsSummary } from '../../packages/tools/src/local/summary-metrics';
 
 function api(overrides: Partial<ApiSummary> = {}): ApiSummary {
   return {
@@ -141,5 +142,53 @@ describe('formatSummary', () => {
 
   test('the times in use are printed per queue, with their factor', () => {
     expect(formatSummary(summary()).join('\n')).toContain('visibility timeout 6033 ms, batching window 33 ms, function timeout 1000 ms (x0.0333)');
+  });
+
+  test("the handlers' metrics: totals per consumer, a sparkline of the events handled per second, and malformed documents", () => {
+    // GIVEN two consumers' metrics over 4 seconds and one malformed document
+    const metrics: HandlerMetricsSummary = {
+      source: 'logs in .local/logs',
+      documents: 7,
+      firstSecond: 1_740_830_400,
+      seconds: 4,
+      consumers: [
+        {
+          namespace: 'EventPipeline',
+          pipeline: 'Shop/Orders',
+          consumer: 'EventLog',
+          functions: ['fn-events'],
+          invocations: 3,
+          totals: { EventsStored: 30, DuplicatesSkipped: 2, EventsDeadLettered: 1, BatchWriteRetries: 0 },
+          perSecond: {},
+          eventsPerSecond: [0, 8, 25, 0],
+        },
+        {
+          namespace: 'EventPipeline',
+          pipeline: 'Shop/Orders',
+          consumer: 'StateProjector',
+          functions: ['fn-state'],
+          invocations: 4,
+          totals: { EventsStored: 5, EventsSuperseded: 27 },
+          perSecond: {},
+          eventsPerSecond: [0, 0, 12, 20],
+        },
+      ],
+      other: [],
+      malformed: { count: 1, listed: [{ source: 'EventLogFn', line: 12, reason: 'metric EventsStored must have a number' }] },
+    };
+    // WHEN
+    const text = formatSummary(summary({ metrics })).join('\n');
+    // THEN
+    expect(text).toContain("Handler metrics (EMF documents in the functions' logs, read as CloudWatch reads them; logs in .local/logs):");
+    expect(text).toContain('  EventLog (pipeline Shop/Orders, namespace EventPipeline): 3 invocations of fn-events\n    EventsStored 30, DuplicatesSkipped 2, EventsDeadLettered 1, BatchWriteRetries 0\n');
+    // one scale for both, the highest second of either: 25
+    expect(text).toContain('    EventLog        ▁▄█▁  peak 25/s at second 2\n');
+    expect(text).toContain('    StateProjector  ▁▁▅▇  peak 20/s at second 3\n');
+    expect(text).toContain('  1 MALFORMED metric documents, not counted (CloudWatch would reject them):\n    - EventLogFn line 12: metric EventsStored must have a number');
+  });
+
+  test('a run whose functions printed no metrics has no metrics section', () => {
+    const empty: HandlerMetricsSummary = { source: 's', documents: 0, firstSecond: 0, seconds: 1, consumers: [], other: [], malformed: { count: 0, listed: [] } };
+    expect(formatSummary(summary({ metrics: empty })).join('\n')).not.toContain('Handler metrics');
   });
 });

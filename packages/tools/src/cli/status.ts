@@ -1,12 +1,14 @@
 /**
- * `status`: queue depths and oldest message ages, table item counts and alarm states.
+ * `status`: queue depths and oldest message ages, table item counts and alarm states; on the local
+ * run, the handlers' metrics from their logs.
  */
 import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { type Command, type ParsedArgs, integerOption } from './args';
+import { type EmfProblem, HANDLER_METRICS, readLogMetrics } from './emf';
 import { EXIT, explain } from './errors';
-import { type CliIO, age, count, table } from './io';
+import { type CliIO, age, count, plural, table } from './io';
 import { type Target, isFifoUrl, queueName, resolveTarget } from './resources';
 import { queueDepth } from './sqs';
 
@@ -39,6 +41,28 @@ export interface AlarmStatus {
   readonly since?: string;
 }
 
+/** A consumer's handler metrics (dimensions Pipeline and Consumer), summed since the local run started. */
+export interface ConsumerMetricsStatus {
+  readonly namespace: string;
+  readonly pipeline: string;
+  readonly consumer: string;
+  /** Metric documents: a default handler prints one per invocation. */
+  readonly invocations: number;
+  /** Each metric's sum. */
+  readonly totals: Readonly<Record<string, number>>;
+  /** The latest document's `_aws.Timestamp`. */
+  readonly lastAt: string;
+}
+
+/** The handlers' metrics, read from the local run's function logs. */
+export interface MetricsStatus {
+  readonly logDir: string;
+  readonly consumers: readonly ConsumerMetricsStatus[];
+  /** Malformed metric documents: not counted; up to 20 are listed in `problems`. */
+  readonly malformed: number;
+  readonly problems: readonly EmfProblem[];
+}
+
 /** What `status --json` prints. */
 export interface StatusReport {
   readonly target: string;
@@ -48,8 +72,10 @@ export interface StatusReport {
   readonly tables: readonly TableStatus[];
   /** Null on the local run, which has no CloudWatch. */
   readonly alarms: readonly AlarmStatus[] | null;
+  /** The local run only: the handlers' metrics (EMF) in its function logs. Null on a deployed stack. */
+  readonly metrics: MetricsStatus | null;
   /** How each figure was obtained. */
-  readonly methods: { readonly oldestAge: string; readonly itemCount: string; readonly alarms: string };
+  readonly methods: { readonly oldestAge: string; readonly itemCount: string; readonly alarms: string; readonly metrics: string };
 }
 
 export const METHODS = {
@@ -58,11 +84,15 @@ export const METHODS = {
       'CloudWatch ApproximateAgeOfOldestMessage: the latest 1-minute maximum of the last 15 minutes (SQS metrics arrive a few minutes late)',
     itemCount: 'DescribeTable ItemCount, which DynamoDB refreshes about every 6 hours',
     alarms: "the stack's AWS::CloudWatch::Alarm resources (ListStackResources), states from DescribeAlarms",
+    metrics: "not read here: the handlers' metrics are in CloudWatch (the PipelineDashboard)",
   },
   local: {
     oldestAge: "peeked at each queue's messages through the emulator's inspection API (/_fauxqs/queues), without receiving them",
     itemCount: 'Scan with Select=COUNT (exact; reads the whole table)',
     alarms: 'none: the local run has no CloudWatch',
+    metrics:
+      "the EMF documents the handlers printed, read from the local run's function logs as CloudWatch would extract them, " +
+      'summed since the run started',
   },
 } as const;
 
@@ -74,7 +104,8 @@ export const statusCommand: Command = {
     'For each consumer\'s queue and dead-letter queue: messages visible, in flight and delayed, and the age of the',
     'oldest one; the item count of each table; on a deployed stack, the state of its alarms. The output says how',
     'each figure was obtained: on AWS, ages come from CloudWatch and item counts from DescribeTable (refreshed about',
-    'every 6 hours); on the local run, ages come from peeking at the emulator and counts from a Scan.',
+    'every 6 hours); on the local run, ages come from peeking at the emulator and counts from a Scan, and the',
+    "handlers' metrics (EventsStored, DuplicatesSkipped, EventsDeadLettered...) are read from its function logs.",
   ].join('\n'),
   options: {
     watch: { type: 'boolean', short: 'w' },
@@ -149,7 +180,26 @@ export async function collectStatus(target: Target, now: () => Date = () => new 
     })),
     tables,
     alarms,
+    metrics: target.kind === 'local' && target.logDir ? localMetrics(target.logDir) : null,
     methods: METHODS[target.kind],
+  };
+}
+
+/** The handlers' metrics in the local run's log folder, per consumer. */
+function localMetrics(logDir: string): MetricsStatus {
+  const metrics = readLogMetrics(logDir);
+  return {
+    logDir,
+    consumers: metrics.consumers().map((c) => ({
+      namespace: c.namespace,
+      pipeline: c.pipeline,
+      consumer: c.consumer,
+      invocations: c.documents,
+      totals: c.totals,
+      lastAt: new Date(c.lastTimestamp).toISOString(),
+    })),
+    malformed: metrics.malformed,
+    problems: metrics.problems,
   };
 }
 
@@ -290,10 +340,33 @@ export function formatStatus(report: StatusReport): string {
           : ''),
     );
   }
+  if (report.metrics) parts.push(formatMetrics(report.metrics, at));
   const methods = [`Oldest: ${report.methods.oldestAge}.`, `Items: ${report.methods.itemCount}.`];
   if (report.alarms) methods.push(`Alarms: ${report.methods.alarms}.`);
+  if (report.metrics) methods.push(`Metrics: ${report.methods.metrics} (${report.metrics.logDir}).`);
   parts.push(`${methods.join('\n')}\n`);
   return parts.join('\n');
+}
+
+/** One row per metric, one column per consumer; `-` for a metric a consumer does not publish. */
+function formatMetrics(metrics: MetricsStatus, at: Date): string {
+  const { consumers } = metrics;
+  const malformed = metrics.malformed > 0 ? `${plural(metrics.malformed, 'malformed metric document')} in the logs, not counted:\n` +
+    metrics.problems.map((p) => `  ${p.source}.log line ${p.line}: ${p.reason}\n`).join('') : '';
+  if (consumers.length === 0) return `Handler metrics: none in the function logs yet.\n${malformed}`;
+  const pipelines = new Set(consumers.map((c) => c.pipeline));
+  const names = [...HANDLER_METRICS, ...new Set(consumers.flatMap((c) => Object.keys(c.totals)).filter((n) => !HANDLER_METRICS.includes(n)))];
+  const value = (c: ConsumerMetricsStatus, name: string) => (name in c.totals ? count(c.totals[name]) : '-');
+  return (
+    table(
+      ['HANDLER METRIC', ...consumers.map((c) => `>${pipelines.size > 1 ? `${c.pipeline} ` : ''}${c.consumer}`)],
+      [
+        ...names.filter((n) => consumers.some((c) => n in c.totals)).map((n) => [n, ...consumers.map((c) => value(c, n))]),
+        ['invocations', ...consumers.map((c) => count(c.invocations))],
+        ['last published', ...consumers.map((c) => `${age((at.getTime() - Date.parse(c.lastAt)) / 1000)} ago`)],
+      ],
+    ) + malformed
+  );
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -21,6 +21,8 @@ export interface CliOptions {
   readonly concurrency?: number;
   readonly drainTimeoutSeconds: number;
   readonly json?: string;
+  /** Where to write an SVG chart of the events each consumer handled per second. */
+  readonly chart?: string;
   /** Where `--keep` writes the endpoints and names as JSON. @default <project>/.local/endpoints.json */
   readonly endpointsFile?: string;
   /** Where the functions' logs are written. @default logs/ beside the endpoints file */
@@ -84,6 +86,8 @@ const COMMON_OPTIONS = `  --events N          distinct events to publish, 1% of 
   --concurrency N     concurrent batches per event source mapping (default: the cores, 2 to 4)
   --timeout S         give up waiting for the queues to drain after S seconds (default 120)
   --json FILE         also write the summary as JSON to FILE
+  --chart FILE        also write an SVG chart of the events each consumer handled per
+                      second (from the handlers' metrics) to FILE
   --endpoints-file F  where --keep writes the endpoints and names as JSON
                       (default .local/endpoints.json); give each of several runs its own,
                       each in a folder of its own: the functions' logs go to logs/ beside it
@@ -144,6 +148,7 @@ export function parseArgs(argv: readonly string[], mode: ArgsMode = 'start'): Cl
     '--cdk-out': 'cdkOut',
     '--stack': 'stack',
     '--json': 'json',
+    '--chart': 'chart',
     '--endpoints-file': 'endpointsFile',
     '--log-dir': 'logDir',
     '--topic': 'topic',

@@ -105,8 +105,9 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     title: 'No IAM, KMS, logs or metrics service',
     text:
-      'IAM, KMS encryption and resource policies are not enforced; alarms, metrics, log groups and X-Ray traces do not exist, and ' +
-      'function logs go to files (logs/ beside the endpoints file, or --log-dir)',
+      'IAM, KMS encryption and resource policies are not enforced; alarms, CloudWatch metrics, log groups and X-Ray traces do not ' +
+      "exist, and function logs go to files (logs/ beside the endpoints file, or --log-dir); the handlers' EMF metric lines are " +
+      'read from those files for the summary and status --local, not published',
   },
   {
     title: 'Callback handlers answer at once',

@@ -2,11 +2,14 @@
  * Captures what the handlers log. Every line goes to <dir>/<function>.log; JSON records at
  * ERROR that carry a messageId (how the handlers report a failed record, or one they sent to the
  * dead-letter queue themselves, with `deadLettered: true`) are kept, so the summary can say why a
- * message was dead-lettered. A run holds its log folder (a `.lock` file with its pid) until it
- * stops, so that a second run cannot truncate the first one's files.
+ * message was dead-lettered. Metric documents (CloudWatch embedded metric format, which the default
+ * handlers print once per invocation) are read as CloudWatch would read them, into `metrics`. A run
+ * holds its log folder (a `.lock` file with its pid) until it stops, so that a second run cannot
+ * truncate the first one's files.
  */
 import { type WriteStream, closeSync, createWriteStream, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EmfMetrics } from '../cli/emf';
 
 export class LogDirInUseError extends Error {
   public readonly name = 'LogDirInUseError';
@@ -26,13 +29,15 @@ export class FunctionLogs {
   public readonly reasons = new Map<string, FailureReason>();
   /** Message ids each function (by sink name) logged as sent to the dead-letter queue itself. */
   public readonly deadLettered = new Map<string, Set<string>>();
+  /** The metric documents of every function's lines, aggregated; a malformed one is counted and listed there. */
+  public readonly metrics = new EmfMetrics();
   public lines = 0;
   public errorLines = 0;
   private readonly files: WriteStream[] = [];
   private lockFile?: string;
 
   /** @param dir where log files go; undefined keeps nothing on disk. */
-  constructor(private readonly dir?: string) {
+  constructor(public readonly dir?: string) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     this.lockFile = lockLogDir(dir);
@@ -42,11 +47,19 @@ export class FunctionLogs {
   sink(functionName: string): (line: string) => void {
     const file = this.dir ? createWriteStream(join(this.dir, `${functionName}.log`)) : undefined;
     if (file) this.files.push(file);
+    let lineNumber = 0;
     return (line) => {
       this.lines++;
+      lineNumber++;
       file?.write(`${line}\n`);
       if (line.includes('ERROR')) this.inspect(functionName, line);
+      if (line.includes('"_aws"')) this.metrics.add(line, functionName, lineNumber);
     };
+  }
+
+  /** Resolves once every line written so far is in its file. */
+  async flush(): Promise<void> {
+    while (this.files.some((f) => f.writableLength > 0)) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   async close(): Promise<void> {

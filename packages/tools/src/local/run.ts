@@ -10,6 +10,7 @@ import { formatApis } from './apigateway';
 import { type CliOptions, UsageError } from './args';
 import { runDemo } from './demo-run';
 import { exportLines, exportedVariables, resourceVariables } from './exports';
+import { renderChart } from './metrics-chart';
 import { type AssemblyOptions, LocalPipeline, StackChoiceError, loadStack } from './pipeline';
 import { Progress, type ProgressOutput } from './progress';
 import { generateScenario } from './scenario';
@@ -99,6 +100,12 @@ export async function runLocal(options: CliOptions, setup: LocalRunSetup, io: Lo
       }
       io.stdout.write(`${formatSummary(summary).join('\n')}\n`);
       if (options.json) writeJson(resolve(options.json), summary);
+      if (options.chart && summary.metrics) {
+        const chart = resolve(options.chart);
+        mkdirSync(dirname(chart), { recursive: true });
+        writeFileSync(chart, renderChart(summary.metrics));
+        io.stdout.write(`Chart of the events each consumer handled per second: ${chart}\n`);
+      }
       const unexpected = summary.api?.invalid.filter((i) => i.status !== i.expected) ?? [];
       ok = summary.drained && summary.published.failed === 0 && summary.orderingViolations.length === 0 && unexpected.length === 0;
       if (!summary.drained) io.stderr.write(`The queues did not drain within ${options.drainTimeoutSeconds} s.\n`);

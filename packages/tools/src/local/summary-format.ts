@@ -3,6 +3,7 @@ import { DIFFERENCES, formatDifference } from './differences';
 import type { EventSourceRuntime } from './event-sources';
 import type { BatchMessage } from './sqs-event';
 import type { ApiSummary, RunSummary } from './summary';
+import { formatHandlerMetrics } from './summary-metrics';
 
 const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
 const MAX_VIOLATIONS_LISTED = 10;
@@ -116,6 +117,7 @@ export function formatSummary(s: RunSummary): string[] {
       lines.push(`      (${dlq.messages - dlq.listed.length} more behind earlier messages of their FIFO group)`);
     }
   }
+  lines.push(...formatHandlerMetrics(s.metrics));
   if (s.orderingViolations.length > 0) {
     lines.push('', `ORDERING VIOLATIONS: ${s.orderingViolations.length} FIFO responses reported a success after a failure in the same message group.`);
     lines.push('  Lambda deletes every message the response does not list, so these were processed out of order:');

@@ -11,6 +11,7 @@ import type { PublishResult } from './publisher';
 import type { Scenario } from './scenario';
 import type { OrderingViolation } from './sqs-event';
 import { LatencyRecorder, percentile } from './stats';
+import { type HandlerMetricsSummary, summarizeMetrics } from './summary-metrics';
 import type { QueuePlan, SkippedResource, TablePlan, TopicPlan } from './template';
 
 export interface DeadLetter {
@@ -137,6 +138,8 @@ export interface RunSummary {
   readonly notRun?: NotRunSummary[];
   /** FIFO responses that reported a success after a failure in the same message group. Any makes the run fail. */
   readonly orderingViolations: FunctionOrderingViolation[];
+  /** What the handlers published as EMF metric documents in their logs, per consumer and per second. */
+  readonly metrics?: HandlerMetricsSummary;
 }
 
 export async function collectSummary(
@@ -215,6 +218,12 @@ export async function collectSummary(
     orderingViolations: pipeline.sources.flatMap((s) =>
       s.poller.stats.orderingViolations.map((v) => ({ function: s.fn.name, queue: s.queue.name, ...v })),
     ),
+    metrics: summarizeMetrics(pipeline.logs.metrics, {
+      startedAt: publish.startedAt,
+      endedAt: drainedAt,
+      functionNames: new Map(plan.functions.map((f) => [f.logicalId, f.name])),
+      source: pipeline.logs.dir ? `logs in ${pipeline.logs.dir}` : 'not written to files',
+    }),
   };
 }
 
