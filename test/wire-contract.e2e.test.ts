@@ -204,7 +204,7 @@ const item = async (table: string, key: Record<string, string>) =>
 async function expectArrived(events: readonly SentEvent[]): Promise<void> {
   for (const event of events) {
     const stored = await eventually(() => item(vars.EVENTS_TABLE_NAME, { id: event.id }));
-    expect(stored).toMatchObject({ ...event, specversion: '1.0', source: 'vendor/acme' });
+    expect({ id: event.id, stored }).toMatchObject({ id: event.id, stored: { ...event, specversion: '1.0', source: 'vendor/acme' } });
   }
   await readTap();
   for (const event of events) {
@@ -273,5 +273,16 @@ describe('docs/wire-contract.md, run against the local run', () => {
     const stdout = stripVTControlCharacters(result.stdout);
     expect({ code: result.code, stdout, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stdout: expect.stringMatching(/^0 [\w-]+\n1 [\w-]+\n$/), stderr: '' });
     await expectArrived(EXAMPLES.java);
+  });
+
+  test("no example's event went to a dead-letter queue", async () => {
+    const depth = async (url: string) => {
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+      return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    };
+    expect({
+      eventLog: await depth(vars.EVENT_LOG_DEAD_LETTER_QUEUE_URL),
+      stateProjector: await depth(vars.STATE_PROJECTOR_DEAD_LETTER_QUEUE_URL),
+    }).toEqual({ eventLog: 0, stateProjector: 0 });
   });
 });
