@@ -1,30 +1,22 @@
 /**
  * cfn-lint, AWS's CloudFormation template linter, for the tests: the pinned version in a
  * virtualenv of its own (.venv/cfn-lint/, gitignored), made on first use from
- * requirements-cfn-lint.txt and reused while that file is unchanged; the repository's
- * .cfnlintrc.yaml (regions, acknowledged rules) applies.
+ * requirements-cfn-lint.txt and reused while that file is unchanged (test/helpers/python-venv.ts);
+ * the repository's .cfnlintrc.yaml (regions, acknowledged rules) applies.
  *
  *   const report = await lintTemplates(findTemplates(outdir));   // errors, warnings, informational, output
  *   await assertLintClean(findTemplates(outdir));                 // throws with the full report on any finding
  *
  * The virtualenv is made with `python3 -m venv` (CFN_LINT_PYTHON names another interpreter).
  */
-import { spawn } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureVirtualenv, ROOT, runCommand as run } from './python-venv';
 
-/** The repository root: two levels up from test/helpers. */
-const ROOT = path.resolve(__dirname, '..', '..');
 export const REQUIREMENTS = path.join(ROOT, 'requirements-cfn-lint.txt');
 export const CONFIG_FILE = path.join(ROOT, '.cfnlintrc.yaml');
 export const VENV = path.join(ROOT, '.venv', 'cfn-lint');
-/** Held while the virtualenv is made, so that two jest workers do not make it at once. */
-const LOCK = `${VENV}.lock`;
-/** Written last, when the virtualenv is complete: the sha256 of the requirements it holds. */
-const MARKER = path.join(VENV, '.requirements.sha256');
 const PYTHON = process.env.CFN_LINT_PYTHON ?? 'python3';
-const LOCK_TIMEOUT_MS = 10 * 60_000;
 
 export type Level = 'Error' | 'Warning' | 'Informational';
 
@@ -112,19 +104,8 @@ export async function readConfig(configFile = CONFIG_FILE): Promise<{ regions?: 
 
 /** The cfn-lint executable of the virtualenv, made first if it is missing or holds other requirements. */
 export async function ensureCfnLint(): Promise<string> {
-  const executable = path.join(VENV, 'bin', 'cfn-lint');
-  const wanted = createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
-  const ready = () => fs.existsSync(executable) && readIfExists(MARKER) === wanted;
-  if (ready()) return executable;
-  await withLock(async () => {
-    if (ready()) return; // another worker made it while this one waited
-    fs.rmSync(VENV, { recursive: true, force: true });
-    await mustRun(PYTHON, ['-m', 'venv', VENV]);
-    await mustRun(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS]);
-    fs.writeFileSync(`${MARKER}.tmp`, wanted);
-    fs.renameSync(`${MARKER}.tmp`, MARKER);
-  });
-  return executable;
+  const venv = await ensureVirtualenv({ dir: VENV, requirements: REQUIREMENTS, python: PYTHON });
+  return path.join(venv, 'bin', 'cfn-lint');
 }
 
 interface RawFinding {
@@ -151,68 +132,4 @@ function toFinding(f: RawFinding): Finding {
 
 function formatFinding(f: Finding): string {
   return `${path.relative(process.cwd(), f.file)}:${f.line}:${f.column} ${f.level} ${f.rule}${f.resource ? ` ${f.resource}:` : ''} ${f.message}`;
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Runs `fn` holding the lock directory (mkdir is atomic). A lock whose owner process is gone
- * (killed mid-install) is taken over; the half-made virtualenv it left has no marker and is made anew.
- */
-async function withLock(fn: () => Promise<void>): Promise<void> {
-  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  for (;;) {
-    try {
-      fs.mkdirSync(LOCK);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = Number(readIfExists(path.join(LOCK, 'pid')));
-    if (owner > 0 && !isAlive(owner)) {
-      fs.rmSync(LOCK, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`${LOCK} has been held for ${LOCK_TIMEOUT_MS / 60_000} minutes: remove it if no test run is installing cfn-lint`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  try {
-    fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
-    await fn();
-  } finally {
-    fs.rmSync(LOCK, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function mustRun(command: string, args: string[]): Promise<void> {
-  const { code, stdout, stderr } = await run(command, args, ROOT);
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${stderr}${stdout}`);
-}
-
-function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new Error(`cannot run ${command}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
 }
