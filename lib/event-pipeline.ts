@@ -15,7 +15,7 @@ import { EventsTableSchema } from './events-table-schema';
 import { FanOutTopic } from './fan-out-topic';
 import { PipelineDashboard, PipelineDashboardOptions } from './pipeline-dashboard';
 import { ConsumerOptions, QueueConsumer } from './queue-consumer';
-import { checkConsumerOptions, checkDashboardOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
+import { checkArchive, checkConsumerOptions, checkDashboardOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
 import { StateTableSchema } from './state-table-schema';
 import { PropsValidator, topicKind } from './validation';
 
@@ -34,6 +34,16 @@ export interface EventPipelineProps {
    * @default - the stack's account
    */
   readonly publisherPrincipals?: iam.IPrincipal[];
+  /**
+   * Archive every message the new topic accepts for this many days, 1 to
+   * 365 (SNS FIFO message archiving), so that a consumer can replay a time
+   * window of them: a consumer added later ({@link EventPipeline.addConsumer})
+   * is backfilled this way (`event-pipeline replay --since T --consumer NAME`).
+   * Only for the topic the pipeline creates: refused with `topic`. A token is
+   * not range-checked.
+   * @default - no archive
+   */
+  readonly messageRetentionPeriodInDays?: number;
   /**
    * Customer-managed key for the topic and queues. SNS cannot deliver to a
    * queue encrypted with the AWS-managed SQS key.
@@ -142,6 +152,7 @@ export class EventPipeline extends Construct {
     // created, and all the problems are reported together.
     const v = new PropsValidator(this, `EventPipeline (${this.node.path})`);
     durationRange(v, 'eventRetention', props.eventRetention, 1, 3650, 'days');
+    checkArchive(v, props.messageRetentionPeriodInDays, props.topic === undefined);
     v.check(
       props.topic !== undefined && topicKind(props.topic) === 'standard',
       `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
@@ -173,6 +184,7 @@ export class EventPipeline extends Construct {
         encryptionKey: this.encryptionKey,
         publisherPrincipals: props.publisherPrincipals,
         alarmTopic: props.alarmTopic,
+        messageRetentionPeriodInDays: props.messageRetentionPeriodInDays,
       });
       this.topic = fanOut.topic;
       this.deliveryFailures = fanOut.deliveryFailures;
