@@ -32,8 +32,9 @@ let runStart: string;
 const scenario = generateScenario({ events: 300, subjects: 12, seed: 11, malformedRate: 0 });
 
 const table = (match: RegExp): TablePlan => pipeline.plan.tables.find((t) => match.test(t.logicalId))!;
-const byId = (items: Record<string, unknown>[], key: string) =>
-  Object.fromEntries(items.map((item) => [String(item[key]), item]).sort(([a], [b]) => a.localeCompare(b)));
+type Item = Record<string, unknown>;
+const byId = (items: Item[], key: string): Record<string, Item> =>
+  Object.fromEntries(items.map((item): [string, Item] => [String(item[key]), item]).sort(([a], [b]) => a.localeCompare(b)));
 const without = (item: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(item).filter(([k]) => !keys.includes(k)));
 
 /** The EventsReplayed counts the function printed in its EMF lines, summed. */
