@@ -17,6 +17,17 @@ export enum Stage {
 /** The stages, as a message lists them: `'sandbox' or 'prod'`. */
 const STAGES = Object.values(Stage).map((s) => `'${s}'`).join(' or ');
 
+/**
+ * Days the sample stack's topic archives its messages, by stage. Sandbox: a
+ * week, enough to backfill a consumer tried out during the week, on a stack
+ * that seldom lives longer. Prod: 30 days, the events table's own retention
+ * (`eventRetention`'s default) and the log groups' (one month), so that a
+ * consumer added or fixed within a month can be replayed everything the rest
+ * of the pipeline still remembers. SNS bills the archive by the GB stored
+ * per month and a replay by the GB replayed.
+ */
+const ARCHIVE_DAYS: Readonly<Record<Stage, number>> = { [Stage.SANDBOX]: 7, [Stage.PROD]: 30 };
+
 /** The sample app's one API partner. */
 const SAMPLE_PARTNER = 'vendor-acme';
 
@@ -39,8 +50,9 @@ export interface EventPipelineStackProps extends StackProps {
  * `TopicArn`, `EventLogQueueUrl`, `EventLogDeadLetterQueueUrl`,
  * `StateProjectorQueueUrl`, `StateProjectorDeadLetterQueueUrl`,
  * `EventsTableName`, `StateTableName`, and `EventsApiUrl` with
- * `EventsApiKeyId` (the sample partner `vendor-acme`'s API key), and a
- * dashboard (see {@link PipelineDashboard}). The sample app deploys it:
+ * `EventsApiKeyId` (the sample partner `vendor-acme`'s API key), a
+ * dashboard (see {@link PipelineDashboard}), and a topic archive of 7 days
+ * in sandbox, 30 days in prod (`messageRetentionPeriodInDays`). The sample app deploys it:
  * partners publish with their API key, reads take SigV4.
  */
 export class EventPipelineStack extends Stack {
@@ -61,6 +73,8 @@ export class EventPipelineStack extends Stack {
         partners: [{ name: SAMPLE_PARTNER, rateLimit: 50, burstLimit: 100, quota: 1_000_000 }],
       },
       dashboard: {},
+      // Only for the topic the pipeline creates: none when the props bring their own.
+      ...(props.pipeline?.topic === undefined && { messageRetentionPeriodInDays: ARCHIVE_DAYS[stage] }),
       ...props.pipeline,
     });
 

@@ -14,10 +14,35 @@ import { EventPipelineApiOptions } from './events-api-props';
 import { EventsTableSchema } from './events-table-schema';
 import { FanOutTopic } from './fan-out-topic';
 import { PipelineDashboard, PipelineDashboardOptions } from './pipeline-dashboard';
-import { ConsumerOptions, QueueConsumer } from './queue-consumer';
-import { checkConsumerOptions, checkDashboardOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
+import { ConsumerOptions, QueueConsumer, QueueConsumerProps } from './queue-consumer';
+import { checkArchive, checkConsumerOptions, checkDashboardOptions, checkSubscriptionDeadLetterQueue, durationRange } from './rules';
 import { StateTableSchema } from './state-table-schema';
 import { PropsValidator, topicKind } from './validation';
+
+/**
+ * A consumer added to a pipeline with {@link EventPipeline.addConsumer}: its
+ * own code (required) and settings, and optionally a table it writes.
+ */
+export interface AddConsumerOptions extends ConsumerOptions {
+  /**
+   * Whether the consumer's queue (and its dead-letter queue) is FIFO: each
+   * subject's events in order, one message group per subject. Batch sizes
+   * are then 1 to 10.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /**
+   * A table the function writes: it gets `tableActions` on this table only
+   * (and its key's, when it has one), and `TABLE_NAME` in its environment.
+   * @default - no table
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * DynamoDB actions the function may call on `table`.
+   * @default ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']
+   */
+  readonly tableActions?: string[];
+}
 
 /** Props of {@link EventPipeline}. Every prop is optional. */
 export interface EventPipelineProps {
@@ -34,6 +59,16 @@ export interface EventPipelineProps {
    * @default - the stack's account
    */
   readonly publisherPrincipals?: iam.IPrincipal[];
+  /**
+   * Archive every message the new topic accepts for this many days, 1 to
+   * 365 (SNS FIFO message archiving), so that a consumer can replay a time
+   * window of them: a consumer added later ({@link EventPipeline.addConsumer})
+   * is backfilled this way (`event-pipeline replay --since T --consumer NAME`).
+   * Only for the topic the pipeline creates: refused with `topic`. A token is
+   * not range-checked.
+   * @default - no archive
+   */
+  readonly messageRetentionPeriodInDays?: number;
   /**
    * Customer-managed key for the topic and queues. SNS cannot deliver to a
    * queue encrypted with the AWS-managed SQS key.
@@ -135,6 +170,8 @@ export class EventPipeline extends Construct {
   public readonly api?: EventsApi;
   /** The dashboard, when the `dashboard` prop is given. */
   public readonly dashboard?: PipelineDashboard;
+  /** What every consumer of the pipeline shares: the topic, the key, the alarm topic, the log retention. */
+  private readonly shared: Pick<QueueConsumerProps, 'topic' | 'encryptionKey' | 'alarmTopic' | 'logRetention'>;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps = {}) {
     super(scope, id);
@@ -142,6 +179,7 @@ export class EventPipeline extends Construct {
     // created, and all the problems are reported together.
     const v = new PropsValidator(this, `EventPipeline (${this.node.path})`);
     durationRange(v, 'eventRetention', props.eventRetention, 1, 3650, 'days');
+    checkArchive(v, props.messageRetentionPeriodInDays, props.topic === undefined);
     v.check(
       props.topic !== undefined && topicKind(props.topic) === 'standard',
       `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
@@ -173,6 +211,7 @@ export class EventPipeline extends Construct {
         encryptionKey: this.encryptionKey,
         publisherPrincipals: props.publisherPrincipals,
         alarmTopic: props.alarmTopic,
+        messageRetentionPeriodInDays: props.messageRetentionPeriodInDays,
       });
       this.topic = fanOut.topic;
       this.deliveryFailures = fanOut.deliveryFailures;
@@ -205,6 +244,7 @@ export class EventPipeline extends Construct {
       alarmTopic: props.alarmTopic,
       logRetention: props.logRetention,
     };
+    this.shared = shared;
     this.eventLog = new QueueConsumer(this, 'EventLog', {
       ...shared,
       ...props.eventLog,
@@ -237,5 +277,41 @@ export class EventPipeline extends Construct {
         consumers: [this.eventLog, this.stateProjector],
       });
     }
+  }
+  /**
+   * Adds a consumer of the pipeline's topic, with the secure defaults of the
+   * built-in ones: a queue and a dead-letter queue encrypted with the
+   * pipeline's key, raw delivery and the filter policy of `eventTypes` or
+   * `filterPolicy`, partial batch responses, the alarms (to the pipeline's
+   * `alarmTopic`), the pipeline's log retention, and a section of the
+   * dashboard when the pipeline has one. It runs your own `code` (required)
+   * and may write a `table` of yours, granted `tableActions` on it alone.
+   *
+   * Its options are checked as a `QueueConsumer`'s, before anything is
+   * created, and every problem is reported at once. A consumer added to a
+   * deployed pipeline receives only what is published from then on: replay
+   * the topic's archive into it (`messageRetentionPeriodInDays`, then
+   * `event-pipeline replay --since T --consumer NAME`) to backfill it.
+   *
+   * @param id the consumer's construct id, also the `Consumer` dimension of its metrics
+   * @param options the consumer's code and settings
+   * @returns the consumer
+   */
+  public addConsumer(id: string, options: AddConsumerOptions): QueueConsumer {
+    const fifo = options.fifo ?? false;
+    const v = new PropsValidator(this, `EventPipeline.addConsumer (${this.node.path}/${id})`);
+    v.check(options.code === undefined, 'code: required, since an added consumer runs your own handler (got undefined)');
+    // The consumer warns for itself when it is created.
+    checkConsumerOptions(v, options, fifo, '', false);
+    const kind = topicKind(this.topic);
+    checkSubscriptionDeadLetterQueue(v, options, kind === 'unknown' ? undefined : kind === 'fifo');
+    v.check(
+      options.tableActions !== undefined && options.table === undefined,
+      `tableActions: apply to a table, and none is given (got ${JSON.stringify(options.tableActions)} without table)`,
+    );
+    v.throwIfInvalid();
+    const consumer = new QueueConsumer(this, id, { ...this.shared, ...options, fifo });
+    this.dashboard?.addConsumer(consumer);
+    return consumer;
   }
 }

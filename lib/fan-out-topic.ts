@@ -5,6 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { deliveryFailuresAlarm } from './alarms';
+import { checkArchive } from './rules';
+import { PropsValidator } from './validation';
 
 /** Props of {@link FanOutTopic}. */
 export interface FanOutTopicProps {
@@ -29,6 +31,14 @@ export interface FanOutTopicProps {
    * @default - no alarm actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Archive every message the topic accepts for this many days, 1 to 365
+   * (SNS FIFO message archiving, the topic's `ArchivePolicy`), so that a
+   * subscription can replay a time window of them (its `ReplayPolicy`, as
+   * `event-pipeline replay --since` sets it). A token is not range-checked.
+   * @default - no archive
+   */
+  readonly messageRetentionPeriodInDays?: number;
 }
 
 /**
@@ -50,6 +60,9 @@ export class FanOutTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {
     super(scope, id);
+    const v = new PropsValidator(this, `FanOutTopic (${this.node.path})`);
+    checkArchive(v, props.messageRetentionPeriodInDays, true);
+    v.throwIfInvalid();
 
     this.encryptionKey =
       props.encryptionKey ??
@@ -67,6 +80,7 @@ export class FanOutTopic extends Construct {
       topicName,
       masterKey: this.encryptionKey,
       enforceSSL: true,
+      messageRetentionPeriodInDays: props.messageRetentionPeriodInDays,
     });
 
     const principals = props.publisherPrincipals ?? [new iam.AccountPrincipal(Stack.of(this).account)];

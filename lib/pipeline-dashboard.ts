@@ -61,6 +61,16 @@ export class PipelineDashboard extends Construct {
     for (const consumer of props.consumers) this.consumerSection(consumer);
   }
 
+  /**
+   * Adds a section for one more consumer, after the others: what
+   * `EventPipeline.addConsumer` does when the pipeline has a dashboard.
+   *
+   * @param consumer the consumer to show
+   */
+  public addConsumer(consumer: QueueConsumer): void {
+    this.consumerSection(consumer);
+  }
+
   private topicSection(topic: sns.ITopic): void {
     const period = this.period;
     this.header(`Topic \`${topic.topicName}\``, 'What publishers sent, and what SNS delivered to the subscribed queues or gave up on.');

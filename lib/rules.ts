@@ -200,3 +200,21 @@ export function checkDashboardOptions(v: PropsValidator, options: PipelineDashbo
     `${p('period')}: must be a whole number of minutes (got ${periodSeconds} seconds)`,
   );
 }
+
+/**
+ * Records the problems with a topic archive's retention in `v`: SNS keeps a
+ * FIFO topic's messages from 1 to 365 whole days (`ArchivePolicy`'s
+ * `MessageRetentionPeriod`). A token is not checked. `ownTopic` is false
+ * when the user passes a topic of their own, whose archive the construct
+ * cannot set.
+ */
+export function checkArchive(v: PropsValidator, days: number | undefined, ownTopic: boolean, prefix = ''): void {
+  if (days === undefined) return;
+  const prop = `${prefix}messageRetentionPeriodInDays`;
+  v.range(prop, days, 1, 365, ' days');
+  v.check(
+    !ownTopic,
+    `${prop}: only for the FIFO topic the construct creates (got ${days} with a topic of your own); ` +
+      'set the archive on your topic (sns.Topic messageRetentionPeriodInDays), or leave this out',
+  );
+}

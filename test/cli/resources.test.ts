@@ -136,7 +136,7 @@ describe('resources', () => {
     [['redrive', '--queue', 'event-log', '--local', '--no-wait'], /^event-pipeline redrive: --no-wait applies to an SQS move task only, and the local run has no move tasks/],
     [['redrive', '--queue', 'event-log', '--stack', 'S', '--copy', '--rate', '5', '--no-wait'], /^event-pipeline redrive: --rate and --no-wait apply to an SQS move task only, and --copy copies \(receive, send, delete\) instead of starting one\n$/],
     [['redrive', '--local'], /^event-pipeline redrive: --queue NAME is required \(e\.g\. --queue event-log\)\n$/],
-    [['replay', '--local'], /^event-pipeline replay: --subject S is required\n$/],
+    [['replay', '--local'], /^event-pipeline replay: --subject S \(from the events table\) or --since T --consumer NAME \(from the topic's archive\) is required\n$/],
   ])('%j is a usage error (exit code 2)', async (argv, message) => {
     const run = await cli(argv, { cwd: localDir() });
 

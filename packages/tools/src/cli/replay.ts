@@ -1,15 +1,17 @@
 /**
  * `replay --subject S [--reset-state]`: publishes a subject's events again
  * from the events table, in sequence order, so that the state projector
- * rebuilds the subject's state.
+ * rebuilds the subject's state. `replay --since T --consumer NAME`: replays a
+ * time window of the topic's archive into one subscription (archive-replay.ts).
  */
 import { DeleteCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { type CloudEventInput, EventPublisher, type PublishReport } from 'cdk-event-pipeline-publisher';
-import { type Command, type ParsedArgs, integerOption, stringOption } from './args';
+import { type ArchiveReplaySummary, parseTime, replayArchive } from './archive-replay';
+import { type Command, type ParsedArgs, type Values, integerOption, stringOption } from './args';
 import { CliError, EXIT, explain } from './errors';
 import { type CliIO, count, plural, writeJson } from './io';
 import { Progress } from './progress';
-import { type Target, required, resolveTarget } from './resources';
+import { type Target, chooseTopic, required, resolveTarget } from './resources';
 
 /** The events table's subject index and the state table's key (EventsTableSchema.SUBJECT_INDEX, StateTableSchema.PARTITION_KEY in lib/). */
 export const SUBJECT_INDEX = 'bySubject';
@@ -40,8 +42,9 @@ export interface ReplaySummary {
 
 export const replayCommand: Command = {
   name: 'replay',
-  summary: "publish a subject's events again from the events table, to rebuild its state",
-  usage: 'replay --subject S [--reset-state] [--dry-run] (--stack NAME | --local)',
+  summary: "publish a subject's events again from the events table, or replay a time window of the topic's archive into one consumer",
+  usage:
+    'replay (--subject S [--reset-state] | --since T [--until T] --consumer NAME) [--dry-run] (--stack NAME | --local)',
   description: [
     'Reads a subject\'s events from the events table (the bySubject index, in sequence order) and publishes them',
     'again, to rebuild the subject\'s state after a bug fix. With --reset-state the subject\'s state item is deleted',
@@ -51,26 +54,59 @@ export const replayCommand: Command = {
     'Event ids stay the same, so the event log rewrites the same items. Each replay sends its own deduplication',
     'ids, `<event id>:replay:<run id>`, so that the topic\'s 5-minute deduplication window does not drop it.',
     'Only the fields the events table keeps are replayed: specversion, id, source, type, subject, sequence, time, data.',
+    '',
+    'With --since T and --consumer NAME, SNS replays the messages its FIFO topic archived from T (to --until T, else',
+    'up to now and on) into that one subscription: the subscription\'s ReplayPolicy is set, and its ReplayStatus is',
+    'read until the replay is Completed (or Failed). The topic needs an archive (messageRetentionPeriodInDays).',
+    'Replayed messages keep their body, attributes, group and deduplication ids, and get the Replayed attribute.',
+    'A replay with --until pauses the subscription once it completes (SNS stops delivering new messages to it);',
+    'the CLI then resumes delivery with a replay from --until on, unless --keep-paused.',
   ].join('\n'),
   options: {
     subject: { type: 'string', short: 's' },
     'reset-state': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     concurrency: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    consumer: { type: 'string', short: 'c' },
+    topic: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    'keep-paused': { type: 'boolean' },
+    interval: { type: 'string' },
+    timeout: { type: 'string' },
   },
   optionHelp: [
     ['-s, --subject S', 'the subject to replay (required)'],
     ['--reset-state', "delete the subject's state item first, so that it is rebuilt from the first event"],
-    ['--dry-run', 'list what would be replayed; change nothing'],
+    ['--since T', "replay the topic's archive from T into --consumer: ISO 8601, a date, today, yesterday, or a time ago (6h, 2d)"],
+    ['--until T', 'end of the window (the subscription pauses at the end; the CLI resumes it, see --keep-paused)'],
+    ['-c, --consumer NAME', 'the subscription to replay into: event-log, state-projector, or an added consumer'],
+    ['--topic NAME', 'the topic, when the target has several'],
+    ['--no-wait', 'return once the replay is started (with --until, only with --keep-paused)'],
+    ['--keep-paused', 'with --until: leave the subscription paused after the replay'],
+    ['--interval S', 'seconds between two reads of ReplayStatus (default 5; 0.05 on the local run)'],
+    ['--timeout S', 'stop following after S seconds (default 3600); the replay goes on'],
+    ['--dry-run', 'say what would be replayed; change nothing'],
   ],
   needsTarget: true,
   positionals: { min: 0, max: 0 },
   run: runReplay,
 };
 
-async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
+async function runReplay(args: ParsedArgs, io: CliIO): Promise<number> {
+  const { values } = args;
+  const archiveOptions = (['since', 'until', 'consumer', 'topic', 'no-wait', 'keep-paused', 'interval', 'timeout'] as const).filter(
+    (o) => values[o] !== undefined,
+  );
+  if (values.subject !== undefined && archiveOptions.length > 0) {
+    throw new CliError(`--subject replays from the events table; --${archiveOptions[0]} is for a replay of the topic's archive (--since): give one or the other`, EXIT.USAGE);
+  }
+  if (values.subject === undefined && archiveOptions.length > 0) return runArchiveReplay(values, io);
   const subject = stringOption(values, 'subject');
-  if (!subject) throw new CliError('--subject S is required', EXIT.USAGE);
+  if (!subject) {
+    throw new CliError("--subject S (from the events table) or --since T --consumer NAME (from the topic's archive) is required", EXIT.USAGE);
+  }
   const concurrency = integerOption(values, 'concurrency', 1, 1, 64);
   const target = await resolveTarget(values, io);
   try {
@@ -89,6 +125,84 @@ async function runReplay({ values }: ParsedArgs, io: CliIO): Promise<number> {
   } finally {
     target.clients.destroy();
   }
+}
+
+async function runArchiveReplay(values: Values, io: CliIO): Promise<number> {
+  const sinceText = stringOption(values, 'since');
+  if (sinceText === undefined) throw new CliError('--since T is required for a replay of the topic\'s archive', EXIT.USAGE);
+  const consumer = stringOption(values, 'consumer');
+  if (!consumer) {
+    throw new CliError('--consumer NAME is required with --since: a replay goes to one subscription (event-log, state-projector, ...)', EXIT.USAGE);
+  }
+  if (values['reset-state'] !== undefined) throw new CliError('--reset-state applies to --subject only', EXIT.USAGE);
+  const now = Date.now();
+  const since = parseTime('since', sinceText, now);
+  const untilText = stringOption(values, 'until');
+  const until = untilText === undefined ? undefined : parseTime('until', untilText, now);
+  if (since.getTime() > now) throw new CliError(`--since ${sinceText}: ${since.toISOString()} is in the future`, EXIT.USAGE);
+  if (until && until.getTime() <= since.getTime()) {
+    throw new CliError(`--until ${untilText}: ${until.toISOString()} is not after --since (${since.toISOString()})`, EXIT.USAGE);
+  }
+  if (until && until.getTime() > now) throw new CliError(`--until ${untilText}: ${until.toISOString()} is in the future`, EXIT.USAGE);
+  if (values['keep-paused'] !== undefined && !until) throw new CliError('--keep-paused applies to --until only: without it nothing pauses', EXIT.USAGE);
+  if (values['no-wait'] && until && !values['keep-paused']) {
+    throw new CliError('--no-wait with --until needs --keep-paused: the CLI resumes the paused subscription once the replay completes, so it must wait', EXIT.USAGE);
+  }
+  const target = await resolveTarget(values, io);
+  try {
+    const seconds = (name: string, fallback: number) => {
+      const text = stringOption(values, name);
+      const n = text === undefined ? fallback : Number(text);
+      if (!Number.isFinite(n) || n < 0 || n > 86_400) throw new CliError(`--${name} ${text}: must be a number of seconds from 0 to 86400`, EXIT.USAGE);
+      return n;
+    };
+    const intervalMs = seconds('interval', target.kind === 'local' ? 0.05 : 5) * 1000;
+    const timeoutMs = seconds('timeout', 3600) * 1000;
+    const topic = chooseTopic(target, stringOption(values, 'topic'));
+    const summary = await replayArchive(target, {
+      topicArn: topic.arn,
+      consumer,
+      since,
+      until,
+      dryRun: values['dry-run'] === true,
+      wait: values['no-wait'] !== true,
+      resume: values['keep-paused'] !== true,
+      intervalMs,
+      timeoutMs,
+      io,
+    }).catch((error: unknown) => {
+      throw explain(error, target.errorContext);
+    });
+    if (values.json) writeJson(io.stdout, { target: target.label, ...summary });
+    else io.stdout.write(formatArchiveReplay(summary));
+    if (summary.stoppedFollowing === 'interrupted') return EXIT.INTERRUPTED;
+    const failed = [summary.replay, summary.resume].some((r) => r && (r.status === 'Failed' || (!summary.dryRun && r.status !== 'Completed' && r.status !== 'not followed')));
+    return failed ? EXIT.FAILED : EXIT.OK;
+  } finally {
+    target.clients.destroy();
+  }
+}
+
+export function formatArchiveReplay(s: ArchiveReplaySummary): string {
+  const window = `from ${s.since}${s.until ? ` to ${s.until}` : ' on (up to now, then live)'}`;
+  const lines: string[] = [];
+  if (s.dryRun) {
+    lines.push(`Dry run: would replay the topic's archive ${window} into ${s.consumer} (${s.subscriptionArn}); nothing changed.`);
+    lines.push(`  ReplayPolicy: ${s.replay.policy}`);
+  } else {
+    const status = s.replay.status === 'not followed' ? 'started, not followed (--no-wait)' : s.replay.status;
+    lines.push(`Replay of the topic's archive ${window} into ${s.consumer}: ${status}.`);
+    lines.push(`  ReplayPolicy: ${s.replay.policy}`);
+    if (s.replay.statuses.length > 0) lines.push(`  ReplayStatus: ${s.replay.statuses.map((x) => `${x.status} (${x.afterSeconds} s)`).join(' -> ')}`);
+    if (s.resume) lines.push(`Resumed delivery from ${s.until} (the replay with an ending point paused the subscription): ${s.resume.status}.`);
+    if (s.paused) lines.push(`The subscription is paused (--keep-paused): new messages are not delivered to ${s.consumer} until a replay policy without an ending point is set.`);
+    if (s.stoppedFollowing === 'timeout') lines.push('Stopped following after --timeout: the replay goes on; run the command again with the same window to follow it, or read ReplayStatus.');
+    if (s.stoppedFollowing === 'interrupted') lines.push('Interrupted: the replay goes on in SNS; read the subscription\'s ReplayStatus to follow it.');
+  }
+  if (s.beginningArchiveTime && Date.parse(s.beginningArchiveTime) > Date.parse(s.since)) {
+    lines.push(`Note: the archive begins at ${s.beginningArchiveTime}: nothing before it is replayed.`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export async function replaySubject(

@@ -97,6 +97,16 @@ export const DIFFERENCES: readonly Difference[] = [
       '(NumberOfNotificationsFailed) and no service quotas or throttling on topics, queues or tables',
   },
   {
+    title: 'The topic archive and its replays are emulated',
+    text:
+      'fauxqs has neither; the local run keeps every message a FIFO topic with an ArchivePolicy accepts (a duplicate within 5 minutes ' +
+      'once), with its MessageId, body, attributes, group and deduplication ids and the time it was accepted, in memory: the archive ' +
+      'lasts for the run (MessageRetentionPeriod is not enforced, and a restart starts an empty one). A ReplayPolicy ' +
+      '(replay --local, or SetSubscriptionAttributes) delivers its window at local speed, with the Replayed message attribute, into a ' +
+      "FIFO queue even within its 5-minute deduplication interval, where AWS does not document what SQS does with a replayed message's " +
+      'deduplication id. ReplayPolicy on Subscribe, the replay metrics and delivery retries are not emulated',
+  },
+  {
     title: 'DynamoDB is dynalite',
     text:
       'no TransactWriteItems, no TTL deletes and no Streams; UnprocessedItems is always empty and nothing is throttled, so those ' +

@@ -13,6 +13,10 @@ export function mapTopic(logicalId: string, name: string, arn: string, props: Re
     attributes.ContentBasedDeduplication = String(isTrue(props.ContentBasedDeduplication));
   }
   if (typeof props.DisplayName === 'string') attributes.DisplayName = props.DisplayName;
+  // SNS FIFO message archiving: the emulator keeps the topic's messages for replays (fauxqs-archive.cjs).
+  if (props.ArchivePolicy !== undefined) {
+    attributes.ArchivePolicy = typeof props.ArchivePolicy === 'string' ? props.ArchivePolicy : JSON.stringify(props.ArchivePolicy);
+  }
   return { logicalId, name, arn, fifo, attributes, ...(path ? { path } : {}) };
 }
 

@@ -220,9 +220,18 @@ export function planStack(template: CfnTemplate, env: LocalEnvironment): StackPl
     const props = (resolveValue(resource.Properties ?? {}, scope, where) ?? {}) as Record<string, unknown>;
     const id = scope.identity(logicalId);
     switch (resource.Type) {
-      case 'AWS::SNS::Topic':
-        plan.topics.push(mapTopic(logicalId, id.name, id.ref, props, constructPath(resource)));
+      case 'AWS::SNS::Topic': {
+        const topic = mapTopic(logicalId, id.name, id.ref, props, constructPath(resource));
+        plan.topics.push(topic);
+        if (topic.attributes.ArchivePolicy) {
+          plan.notes.push(
+            `topic ${logicalId}: its archive (ArchivePolicy ${topic.attributes.ArchivePolicy}) is emulated for this run only: ` +
+              'every message the topic accepts is kept in memory until the run stops (MessageRetentionPeriod is not enforced), ' +
+              'and replay --local replays it into a subscription',
+          );
+        }
         return;
+      }
       case 'AWS::SQS::Queue':
         plan.queues.push(mapQueue(logicalId, id.name, id.attributes.Arn, id.ref, props, template, scope));
         return;

@@ -4,6 +4,7 @@
 // The parent sends 'stop'; the thread answers 'stopped' once the server is closed.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { archiveAndReplay } from './fauxqs-archive.cjs';
 import { receiveFifoLikeSqs } from './fauxqs-fifo.cjs';
 
 const { kind, region, port = 0, path } = workerData;
@@ -12,9 +13,17 @@ async function startFauxqs() {
   const entry = import.meta.resolve('fauxqs');
   const { buildApp } = await import(entry);
   // The queue class is not exported; the same module instance is reached by its file URL.
-  const { SqsQueue } = await import(new URL('./sqs/sqsStore.js', entry).href);
+  const internal = (file) => import(new URL(file, entry).href);
+  const { SqsQueue, SqsStore } = await internal('./sqs/sqsStore.js');
   const { version } = JSON.parse(readFileSync(new URL('../package.json', entry), 'utf8'));
   receiveFifoLikeSqs(SqsQueue, version);
+  // SNS FIFO message archiving and replay, which fauxqs has not: around its SNS handlers, so that
+  // every publisher is covered. Patched before buildApp registers them.
+  const { SnsRouter } = await internal('./sns/snsRouter.js');
+  const { SnsError } = await internal('./common/errors.js');
+  const { snsSuccessResponse } = await internal('./common/xml.js');
+  const { matchesFilterPolicy, matchesFilterPolicyOnBody } = await internal('./sns/filter.js');
+  archiveAndReplay(SnsRouter, { SqsStore, SnsError, snsSuccessResponse, matchesFilterPolicy, matchesFilterPolicyOnBody }, version);
   // startFauxqs() listens on 0.0.0.0; buildApp + listen lets us bind loopback only.
   const app = buildApp({ logger: false, defaultRegion: region });
   await app.listen({ port, host: '127.0.0.1' });
