@@ -39,6 +39,24 @@ describe('synth-time checks', () => {
     expect(() => new EventPipeline(stack, 'Pipeline', { topic })).toThrow(/topic: must be a FIFO topic/);
   });
 
+  test('a fifoThroughputScope with a topic the pipeline does not create', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:eu-west-1:123456789012:events.fifo');
+    const error = propsErrorOf(() => new EventPipeline(stack, 'Pipeline', { topic, fifoThroughputScope: sns.FifoThroughputScope.MESSAGE_GROUP }));
+    expect(error.problems).toEqual([
+      'fifoThroughputScope: applies only to the topic the pipeline creates (got MessageGroup with the topic Test/Imported given in topic); ' +
+        'remove topic, or remove fifoThroughputScope and set the scope on your own topic (sns.Topic with fifo: true and fifoThroughputScope)',
+    ]);
+  });
+
+  test('a fifoThroughputScope with a standard topic: both problems at once', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Standard');
+    const error = propsErrorOf(() => new EventPipeline(stack, 'Pipeline', { topic, fifoThroughputScope: sns.FifoThroughputScope.TOPIC }));
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['topic', 'fifoThroughputScope']);
+    expect(error.problems[1]).toMatch(/got Topic with the topic Test\/Standard given in topic/);
+  });
+
   test('a DLQ whose kind differs from its queue', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Topic', { fifo: true });
