@@ -44,3 +44,45 @@ describe('the topic’s FIFO throughput scope', () => {
     pipelineTemplate().hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, FifoThroughputScope: Match.absent() });
   });
 });
+
+/** The event source mapping of the pipeline's consumer `name` (EventLog or StateProjector). */
+function mappingOf(template: Template, name: string): Record<string, unknown> {
+  const mappings = Object.entries(template.findResources('AWS::Lambda::EventSourceMapping'));
+  const found = mappings.filter(([, m]) => String((m.Properties.FunctionName as { Ref: string }).Ref).includes(name));
+  expect(found).toHaveLength(1);
+  return found[0][1].Properties as Record<string, unknown>;
+}
+
+describe('provisioned pollers', () => {
+  test('the bounds given reach the event source mapping', () => {
+    // WHEN
+    const template = pipelineTemplate({ eventLog: { provisionedPollers: { minimumPollers: 5, maximumPollers: 300 } } });
+
+    // THEN
+    expect(mappingOf(template, 'EventLog').ProvisionedPollerConfig).toEqual({ MinimumPollers: 5, MaximumPollers: 300 });
+    expect(mappingOf(template, 'EventLog').ScalingConfig).toBeUndefined();
+    expect(mappingOf(template, 'StateProjector').ProvisionedPollerConfig).toBeUndefined();
+  });
+
+  test('{} is provisioned mode with AWS’s defaults, written out: an empty configuration would turn it off', () => {
+    const template = pipelineTemplate({ stateProjector: { provisionedPollers: {} } });
+    expect(mappingOf(template, 'StateProjector').ProvisionedPollerConfig).toEqual({ MinimumPollers: 2, MaximumPollers: 200 });
+  });
+
+  test('a bound left out takes AWS’s default', () => {
+    const template = pipelineTemplate({ eventLog: { provisionedPollers: { maximumPollers: 40 } }, stateProjector: { provisionedPollers: { minimumPollers: 10 } } });
+    expect(mappingOf(template, 'EventLog').ProvisionedPollerConfig).toEqual({ MinimumPollers: 2, MaximumPollers: 40 });
+    expect(mappingOf(template, 'StateProjector').ProvisionedPollerConfig).toEqual({ MinimumPollers: 10, MaximumPollers: 200 });
+  });
+
+  test('on the FIFO queue too', () => {
+    const template = pipelineTemplate({ stateProjector: { provisionedPollers: { minimumPollers: 2, maximumPollers: 50 } } });
+    expect(mappingOf(template, 'StateProjector')).toMatchObject({ ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 50 }, BatchSize: 10 });
+  });
+
+  test('without the prop, the default mode: no ProvisionedPollerConfig', () => {
+    const template = pipelineTemplate();
+    expect(mappingOf(template, 'EventLog').ProvisionedPollerConfig).toBeUndefined();
+    expect(mappingOf(template, 'StateProjector').ProvisionedPollerConfig).toBeUndefined();
+  });
+});

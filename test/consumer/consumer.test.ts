@@ -148,6 +148,13 @@ describe("the consumer's stack", () => {
     }
   });
 
+  test('provisioned pollers on aws-cdk-lib 2.263.0: for the Orders event log only', () => {
+    expect(wiringOf('OrdersEventLog').mapping.ProvisionedPollerConfig).toEqual({ MinimumPollers: 2, MaximumPollers: 20 });
+    for (const prefix of ['OrdersStateProjector', 'ParcelsEventLog', 'ParcelsStateProjector']) {
+      expect(wiringOf(prefix).mapping.ProvisionedPollerConfig).toBeUndefined();
+    }
+  });
+
   test('retention: 90 days of events and one week of logs for Orders, the defaults for Parcels', () => {
     expect(fn('OrdersEventLog').Properties.Environment.Variables.EVENT_RETENTION_DAYS).toBe('90');
     expect(fn('ParcelsEventLog').Properties.Environment.Variables.EVENT_RETENTION_DAYS).toBe('30');
