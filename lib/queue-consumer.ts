@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
+import { EventSourceMetric } from './event-source-metric';
 import { HandlerMetric } from './handler-metric';
 import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, consumerSettings, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
@@ -112,6 +113,15 @@ export interface ConsumerOptions {
    * @default - the default (on-demand) mode
    */
   readonly provisionedPollers?: ProvisionedPollers;
+  /**
+   * The event source mapping's metrics (`MetricsConfig` `EventCount`): how
+   * many messages Lambda polled, invoked the function with, saw fail and
+   * deleted (see {@link EventSourceMetric}), drawn by `PipelineDashboard`
+   * next to the function. CloudWatch's prices apply to them; `false` turns
+   * them off.
+   * @default true
+   */
+  readonly eventSourceMetrics?: boolean;
   /**
    * The queue's visibility timeout, a whole number of seconds up to 43,200
    * (12 hours). It must be at least 6 times the function timeout plus the
@@ -278,6 +288,8 @@ export class QueueConsumer extends Construct {
   public readonly subscription: sns.Subscription;
   /** The event source mapping from the queue to the function. */
   public readonly eventSource: SqsEventSource;
+  /** Whether the event source mapping publishes its metrics (see `metricEventSource`). */
+  public readonly eventSourceMetrics: boolean;
   /** Alarms on dead letters, message age, errors and throttles. */
   public readonly alarms: ConsumerAlarms;
   /** The table the function writes, when the consumer has one. */
@@ -394,11 +406,13 @@ export class QueueConsumer extends Construct {
     if (props.table) grantTable(fn, props.table, this.tableActions);
     grantDeadLetter(fn, this.deadLetterQueue);
 
+    this.eventSourceMetrics = props.eventSourceMetrics ?? true;
     this.eventSource = new SqsEventSource(queue, {
       batchSize,
       maxBatchingWindow: window,
       reportBatchItemFailures: true,
       maxConcurrency: props.maxConcurrency,
+      metricsConfig: this.eventSourceMetrics ? { metrics: [lambda.MetricType.EVENT_COUNT] } : undefined,
       provisionedPollerConfig: provisionedPollers && {
         minimumPollers: provisionedPollers.minimumPollers,
         maximumPollers: provisionedPollers.maximumPollers,
@@ -427,6 +441,21 @@ export class QueueConsumer extends Construct {
       namespace: this.metricsNamespace,
       metricName: metric,
       dimensionsMap: this.metricsDimensions,
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * A metric of the event source mapping, in `AWS/Lambda` with its
+   * `EventSourceMappingUUID`: Sum over 5 minutes unless `props` say
+   * otherwise. Lambda publishes it only while `eventSourceMetrics` is on.
+   */
+  public metricEventSource(metric: EventSourceMetric, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: metric,
+      dimensionsMap: { EventSourceMappingUUID: this.eventSource.eventSourceMappingId },
       statistic: 'Sum',
       ...props,
     });

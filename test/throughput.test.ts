@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EventPipeline, EventPipelineProps, FanOutTopic } from '../lib';
+import { EventPipeline, EventPipelineProps, EventSourceMetric, FanOutTopic } from '../lib';
 
 const newStack = () => new Stack(new App({ builtinCloudFormationValidation: false }), 'Test');
 
@@ -84,5 +84,38 @@ describe('provisioned pollers', () => {
     const template = pipelineTemplate();
     expect(mappingOf(template, 'EventLog').ProvisionedPollerConfig).toBeUndefined();
     expect(mappingOf(template, 'StateProjector').ProvisionedPollerConfig).toBeUndefined();
+  });
+});
+
+describe('the event source mapping’s metrics', () => {
+  test('are on by default, for both consumers: MetricsConfig EventCount', () => {
+    const template = pipelineTemplate();
+    for (const name of ['EventLog', 'StateProjector']) {
+      expect(mappingOf(template, name).MetricsConfig).toEqual({ Metrics: ['EventCount'] });
+    }
+  });
+
+  test('eventSourceMetrics: false turns them off for that consumer only', () => {
+    const template = pipelineTemplate({ stateProjector: { eventSourceMetrics: false } });
+    expect(mappingOf(template, 'StateProjector').MetricsConfig).toBeUndefined();
+    expect(mappingOf(template, 'EventLog').MetricsConfig).toEqual({ Metrics: ['EventCount'] });
+  });
+
+  test('metricEventSource reads AWS/Lambda by the mapping’s UUID', () => {
+    // GIVEN
+    const stack = newStack();
+    const pipeline = new EventPipeline(stack, 'Pipeline');
+
+    // WHEN
+    const metric = pipeline.eventLog.metricEventSource(EventSourceMetric.DELETED);
+
+    // THEN the dimension is the Ref of the event log's mapping
+    const [mappingId] = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).find(([, m]) =>
+      String(m.Properties.FunctionName.Ref).includes('EventLog'),
+    )!;
+    expect(metric.namespace).toBe('AWS/Lambda');
+    expect(metric.metricName).toBe('DeletedEventCount');
+    expect(stack.resolve(metric.dimensions)).toEqual({ EventSourceMappingUUID: { Ref: mappingId } });
+    expect(pipeline.eventLog.eventSourceMetrics).toBe(true);
   });
 });
