@@ -96,3 +96,25 @@ test('cfn-lint finds no error and no warning in the template: warm throughput an
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('the settings table of docs/scaling.md gives the values of the stack', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'scaling.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## The settings for 30,000 events/s'), doc.indexOf('## Events per second and the settings'));
+  const row = (setting: string) => {
+    const line = section.split('\n').find((l) => l.startsWith(`| ${setting} |`));
+    expect(line).toBeDefined();
+    return line!.split('|')[2].trim();
+  };
+  const { eventLog, stateProjector, writeUnitsPerSecond, eventsPerSecond } = HIGH_THROUGHPUT;
+  const n = (x: number) => x.toLocaleString('en-US');
+  expect(section).toContain(`## The settings for ${n(eventsPerSecond)} events/s`);
+  expect(row('topic')).toBe('`fifoThroughputScope: MESSAGE_GROUP`');
+  expect(row('event log: `batchSize`, `maxBatchingWindow`')).toBe(`${n(eventLog.batchSize)} and ${eventLog.maxBatchingWindow.toSeconds()} s`);
+  expect(row('event log: `provisionedPollers`')).toBe(`minimum ${eventLog.minimumPollers}, maximum ${eventLog.maximumPollers}`);
+  expect(row('state projector: `batchSize`')).toMatch(new RegExp(`^${stateProjector.batchSize} `));
+  expect(row('state projector: `provisionedPollers`')).toBe(`minimum ${stateProjector.minimumPollers}, maximum ${stateProjector.maximumPollers}`);
+  expect(row('both functions: `memorySize`')).toBe(`${n(eventLog.memorySize)} MB`);
+  expect(stateProjector.memorySize).toBe(eventLog.memorySize);
+  expect(row('events table and its `bySubject` index')).toContain(`warm throughput ${n(writeUnitsPerSecond)} write units/s on the table and on the index`);
+  expect(row('state table')).toContain(`warm throughput ${n(writeUnitsPerSecond)} write units/s`);
+});
