@@ -9,6 +9,7 @@ import { createRequire } from 'module';
 import { performance } from 'perf_hooks';
 import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { FaultProxy } from '../reliability/fault-proxy';
 import { countsSince, startDynamoDbCounter } from './dynamodb-counter';
 import { benchScenario, toBatches, toRecords, type BatchShape } from './handler-stream';
 
@@ -20,7 +21,17 @@ export interface HandlerRunSpec {
   readonly shape: BatchShape;
   readonly events: number;
   readonly subjects: number;
+  /**
+   * Puts the reliability suite's fault proxy between the handler and DynamoDB,
+   * delaying every request by this many milliseconds on average (uniformly
+   * between half and one and a half times it); 0 passes requests through it
+   * undelayed. @default no proxy
+   */
+  readonly latencyMs?: number;
 }
+
+/** The DynamoDB operations the default handlers call, every one of which the latency applies to. */
+const HANDLER_OPERATIONS = ['BatchWriteItem', 'PutItem', 'UpdateItem', 'GetItem', 'Query'];
 
 export interface HandlerRunResult {
   readonly records: number;
@@ -103,11 +114,13 @@ function context(n: number): Context {
 /** Prepares a run: emulator, tables, stream, loaded handler. Slices then run on demand. */
 export async function prepareRun(spec: HandlerRunSpec, slices: number) {
   const dynamodb = await startDynamoDbCounter();
+  const proxy = spec.latencyMs === undefined ? undefined : await FaultProxy.start({ target: dynamodb.endpoint, seed: 7 });
+  if (proxy && spec.latencyMs! > 0) proxy.setRules([{ kind: 'slow', rate: 1, delayMs: spec.latencyMs, operations: HANDLER_OPERATIONS }]);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamodb.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TABLE_NAME: TABLE[spec.table],
     POWERTOOLS_SERVICE_NAME: 'bench',
@@ -161,6 +174,7 @@ export async function prepareRun(spec: HandlerRunSpec, slices: number) {
         };
       } finally {
         client.destroy();
+        await proxy?.stop();
         await dynamodb.stop();
       }
     },

@@ -73,7 +73,7 @@ function variants(): Variant[] {
 type Reply = { ready?: true; slice?: SliceResult; result?: HandlerRunResult; error?: string };
 
 /** A handler run in its own process, answering one request at a time. */
-class RunProcess {
+export class RunProcess {
   private readonly child: ChildProcess;
   private pending?: { resolve: (r: Reply) => void; reject: (e: Error) => void };
   private stderr = '';

@@ -69,6 +69,17 @@ export interface EventPipelineProps {
    * @default - no archive
    */
   readonly messageRetentionPeriodInDays?: number;
+
+  /**
+   * The new topic's throughput and deduplication scope (see
+   * `FanOutTopicProps.fifoThroughputScope`). `MESSAGE_GROUP` lifts the topic
+   * past 3,000 messages/s; it then deduplicates within a message group only
+   * (the events table, keyed by id, and the state projector's sequence guard
+   * still store and apply an event once). Only for the topic the pipeline
+   * creates: not allowed with `topic`.
+   * @default - SNS's default, `TOPIC`
+   */
+  readonly fifoThroughputScope?: sns.FifoThroughputScope;
   /**
    * Customer-managed key for the topic and queues. SNS cannot deliver to a
    * queue encrypted with the AWS-managed SQS key.
@@ -185,6 +196,11 @@ export class EventPipeline extends Construct {
       `topic: must be a FIFO topic, because the state projector's FIFO queue subscribes to it (got the standard topic ${props.topic?.node.path}); ` +
         'an imported topic needs an ARN ending in .fifo',
     );
+    v.check(
+      props.topic !== undefined && props.fifoThroughputScope !== undefined,
+      `fifoThroughputScope: applies only to the topic the pipeline creates (got ${props.fifoThroughputScope} with the topic ${props.topic?.node.path} given in topic); ` +
+        'remove topic, or remove fifoThroughputScope and set the scope on your own topic (sns.Topic with fifo: true and fifoThroughputScope)',
+    );
     // Each consumer warns for itself when it is created.
     checkConsumerOptions(v, props.eventLog ?? {}, false, 'eventLog.', false);
     checkConsumerOptions(v, props.stateProjector ?? {}, true, 'stateProjector.', false);
@@ -212,6 +228,7 @@ export class EventPipeline extends Construct {
         publisherPrincipals: props.publisherPrincipals,
         alarmTopic: props.alarmTopic,
         messageRetentionPeriodInDays: props.messageRetentionPeriodInDays,
+        fifoThroughputScope: props.fifoThroughputScope,
       });
       this.topic = fanOut.topic;
       this.deliveryFailures = fanOut.deliveryFailures;

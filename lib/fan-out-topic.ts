@@ -39,6 +39,17 @@ export interface FanOutTopicProps {
    * @default - no archive
    */
   readonly messageRetentionPeriodInDays?: number;
+
+  /**
+   * The topic's throughput and deduplication scope. `MESSAGE_GROUP` is the
+   * high-throughput mode: the topic takes up to the region's FIFO publish
+   * quota instead of 3,000 messages/s, and deduplicates within each message
+   * group only, so a message whose deduplication id was already published in
+   * another group is delivered again. AWS does not let a topic go back from
+   * `MESSAGE_GROUP` to `TOPIC`: choose when the topic is created.
+   * @default - SNS's default, `TOPIC`: deduplication across the whole topic
+   */
+  readonly fifoThroughputScope?: sns.FifoThroughputScope;
 }
 
 /**
@@ -57,6 +68,8 @@ export class FanOutTopic extends Construct {
    * topic's `NumberOfNotificationsFailed` (Sum over 1 minute) is above 0.
    */
   public readonly deliveryFailures: cloudwatch.IAlarm;
+  /** The topic's throughput and deduplication scope, when one was given. */
+  public readonly fifoThroughputScope?: sns.FifoThroughputScope;
 
   constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {
     super(scope, id);
@@ -81,6 +94,7 @@ export class FanOutTopic extends Construct {
       masterKey: this.encryptionKey,
       enforceSSL: true,
       messageRetentionPeriodInDays: props.messageRetentionPeriodInDays,
+      fifoThroughputScope: props.fifoThroughputScope,
     });
 
     const principals = props.publisherPrincipals ?? [new iam.AccountPrincipal(Stack.of(this).account)];
@@ -93,6 +107,7 @@ export class FanOutTopic extends Construct {
       }),
     );
     this.topic = topic;
+    this.fifoThroughputScope = props.fifoThroughputScope;
     this.deliveryFailures = deliveryFailuresAlarm(this, 'DeliveryFailures', topic, props.alarmTopic);
   }
 }

@@ -5,6 +5,7 @@ export * from './event-table';
 export * from './events-api';
 export * from './events-api-props';
 export * from './events-table-schema';
+export * from './event-source-metric';
 export * from './fan-out-topic';
 export * from './handler-metric';
 export * from './pipeline-dashboard';

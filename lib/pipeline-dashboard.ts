@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EventSourceMetric } from './event-source-metric';
 import { HandlerMetric } from './handler-metric';
 import { QueueConsumer } from './queue-consumer';
 import { checkDashboardOptions } from './rules';
@@ -32,7 +33,7 @@ export interface PipelineDashboardProps extends PipelineDashboardOptions {
   readonly consumers: QueueConsumer[];
 }
 
-/** Every graph has the same size: three to a row of the dashboard's 24 columns. */
+/** Graphs are three to a row of the dashboard's 24 columns (four in a function row with the event source's metrics). */
 const GRAPH_WIDTH = 8;
 const GRAPH_HEIGHT = 6;
 const FULL_WIDTH = 24;
@@ -40,8 +41,9 @@ const FULL_WIDTH = 24;
 /**
  * A CloudWatch dashboard for a pipeline: a section for the topic, then one
  * per consumer, each a header and one row of graphs per resource (the queue
- * and its dead-letter queues, the function, the table, the handler's own
- * metrics). Alarm thresholds are drawn on the graphs they watch.
+ * and its dead-letter queues, the function and its event source mapping, the
+ * table, the handler's own metrics). Alarm thresholds are drawn on the graphs
+ * they watch.
  */
 export class PipelineDashboard extends Construct {
   /** The dashboard. */
@@ -108,13 +110,28 @@ export class PipelineDashboard extends Construct {
         [alarms.deadLetters],
       ),
     );
+    // With the event source mapping's metrics, the function row has a fourth graph, and its graphs are a quarter wide.
+    const functionWidth = consumer.eventSourceMetrics ? FULL_WIDTH / 4 : GRAPH_WIDTH;
+    const eventSource = (metric: EventSourceMetric) => consumer.metricEventSource(metric, { period });
     this.dashboard.addWidgets(
-      this.graph('Function errors and throttles', [
-        fn.metricErrors({ period, statistic: 'Sum' }),
-        fn.metricThrottles({ period, statistic: 'Sum' }),
-      ]),
-      this.graph('Function duration p99 (ms)', [fn.metricDuration({ period, statistic: 'p99' })]),
-      this.graph('Concurrent executions', [fn.metric('ConcurrentExecutions', { period, statistic: 'Maximum' })]),
+      this.graph(
+        'Function errors and throttles',
+        [fn.metricErrors({ period, statistic: 'Sum' }), fn.metricThrottles({ period, statistic: 'Sum' })],
+        [],
+        functionWidth,
+      ),
+      this.graph('Function duration p99 (ms)', [fn.metricDuration({ period, statistic: 'p99' })], [], functionWidth),
+      this.graph('Concurrent executions', [fn.metric('ConcurrentExecutions', { period, statistic: 'Maximum' })], [], functionWidth),
+      ...(consumer.eventSourceMetrics
+        ? [
+            this.graph(
+              'Event source: messages polled, invoked, failed, deleted',
+              [EventSourceMetric.POLLED, EventSourceMetric.INVOKED, EventSourceMetric.FAILED_INVOKE, EventSourceMetric.DELETED].map(eventSource),
+              [],
+              functionWidth,
+            ),
+          ]
+        : []),
     );
     if (table) this.dashboard.addWidgets(...this.tableGraphs(table, consumer.tableActions));
     const handler = (metric: HandlerMetric) => consumer.metricHandler(metric, { period });
@@ -160,13 +177,13 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `### ${title}\n${detail}`, width: FULL_WIDTH, height: 2 }));
   }
 
-  private graph(title: string, left: cloudwatch.IMetric[], alarms: cloudwatch.IAlarm[] = []): cloudwatch.GraphWidget {
+  private graph(title: string, left: cloudwatch.IMetric[], alarms: cloudwatch.IAlarm[] = [], width = GRAPH_WIDTH): cloudwatch.GraphWidget {
     return new cloudwatch.GraphWidget({
       title,
       left,
       leftYAxis: { min: 0, showUnits: false },
       leftAnnotations: alarms.flatMap((alarm) => (alarm instanceof cloudwatch.Alarm ? [alarm.toAnnotation()] : [])),
-      width: GRAPH_WIDTH,
+      width,
       height: GRAPH_HEIGHT,
     });
   }

@@ -11,9 +11,32 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgments';
 import { ConsumerAlarms } from './consumer-alarms';
+import { EventSourceMetric } from './event-source-metric';
 import { HandlerMetric } from './handler-metric';
 import { checkConsumerOptions, checkSubscriptionDeadLetterQueue, consumerSettings, durationRange } from './rules';
 import { PropsValidator, topicKind } from './validation';
+
+/**
+ * The provisioned mode of a consumer's SQS event source: event pollers
+ * dedicated to it, between a minimum and a maximum. Each SQS poller handles up
+ * to 1 MB/s, 10 concurrent invocations or 10 polling calls per second; Lambda
+ * scales between the two by up to 1,000 concurrent invocations a minute.
+ * Pollers are billed by the hour (Event Poller Units), the minimum always.
+ */
+export interface ProvisionedPollers {
+  /**
+   * Pollers always provisioned, 2 to 200. A token is not range-checked.
+   * @default 2
+   */
+  readonly minimumPollers?: number;
+  /**
+   * Most pollers Lambda scales to, 2 to 2,000, and at least `minimumPollers`.
+   * It caps the event source's concurrency at 10 × this. A token is not
+   * range-checked.
+   * @default 200
+   */
+  readonly maximumPollers?: number;
+}
 
 /** Settings of a consumer that a user may change. Shared by {@link QueueConsumerProps} and `EventPipeline`. */
 export interface ConsumerOptions {
@@ -79,6 +102,26 @@ export interface ConsumerOptions {
    * @default - no limit beyond the account's concurrency
    */
   readonly maxConcurrency?: number;
+  /**
+   * Provisioned mode for the event source: pollers dedicated to it, that
+   * scale faster and further than the default mode's. Allowed on FIFO
+   * queues too, where a message group still has one batch in flight at a
+   * time. Not with `maxConcurrency`: in provisioned mode `maximumPollers`
+   * caps the concurrency. Give `{}` for AWS's defaults (2 to 200 pollers),
+   * written out in the template, since an empty configuration turns
+   * provisioned mode off.
+   * @default - the default (on-demand) mode
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
+  /**
+   * The event source mapping's metrics (`MetricsConfig` `EventCount`): how
+   * many messages Lambda polled, invoked the function with, saw fail and
+   * deleted (see {@link EventSourceMetric}), drawn by `PipelineDashboard`
+   * next to the function. CloudWatch's prices apply to them; `false` turns
+   * them off.
+   * @default true
+   */
+  readonly eventSourceMetrics?: boolean;
   /**
    * The queue's visibility timeout, a whole number of seconds up to 43,200
    * (12 hours). It must be at least 6 times the function timeout plus the
@@ -245,6 +288,8 @@ export class QueueConsumer extends Construct {
   public readonly subscription: sns.Subscription;
   /** The event source mapping from the queue to the function. */
   public readonly eventSource: SqsEventSource;
+  /** Whether the event source mapping publishes its metrics (see `metricEventSource`). */
+  public readonly eventSourceMetrics: boolean;
   /** Alarms on dead letters, message age, errors and throttles. */
   public readonly alarms: ConsumerAlarms;
   /** The table the function writes, when the consumer has one. */
@@ -264,7 +309,7 @@ export class QueueConsumer extends Construct {
     super(scope, id);
     const fifo = props.fifo ?? false;
     validate(this, props, fifo);
-    const { timeout, batchSize, window, maxReceiveCount, visibilityTimeout } = consumerSettings(props, fifo);
+    const { timeout, batchSize, window, maxReceiveCount, visibilityTimeout, provisionedPollers } = consumerSettings(props, fifo);
 
     this.table = props.table;
     this.tableActions = props.table ? [...(props.tableActions ?? DEFAULT_TABLE_ACTIONS)] : [];
@@ -361,11 +406,17 @@ export class QueueConsumer extends Construct {
     if (props.table) grantTable(fn, props.table, this.tableActions);
     grantDeadLetter(fn, this.deadLetterQueue);
 
+    this.eventSourceMetrics = props.eventSourceMetrics ?? true;
     this.eventSource = new SqsEventSource(queue, {
       batchSize,
       maxBatchingWindow: window,
       reportBatchItemFailures: true,
       maxConcurrency: props.maxConcurrency,
+      metricsConfig: this.eventSourceMetrics ? { metrics: [lambda.MetricType.EVENT_COUNT] } : undefined,
+      provisionedPollerConfig: provisionedPollers && {
+        minimumPollers: provisionedPollers.minimumPollers,
+        maximumPollers: provisionedPollers.maximumPollers,
+      },
     });
     fn.addEventSource(this.eventSource);
 
@@ -390,6 +441,21 @@ export class QueueConsumer extends Construct {
       namespace: this.metricsNamespace,
       metricName: metric,
       dimensionsMap: this.metricsDimensions,
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * A metric of the event source mapping, in `AWS/Lambda` with its
+   * `EventSourceMappingUUID`: Sum over 5 minutes unless `props` say
+   * otherwise. Lambda publishes it only while `eventSourceMetrics` is on.
+   */
+  public metricEventSource(metric: EventSourceMetric, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: metric,
+      dimensionsMap: { EventSourceMappingUUID: this.eventSource.eventSourceMappingId },
       statistic: 'Sum',
       ...props,
     });

@@ -18,7 +18,30 @@ export interface ConsumerSettings {
   readonly window?: Duration;
   readonly maxReceiveCount: number;
   readonly visibilityTimeout: Duration;
+  /** Provisioned mode with both bounds filled in, or undefined for the default mode. */
+  readonly provisionedPollers?: { readonly minimumPollers: number; readonly maximumPollers: number };
 }
+
+/**
+ * The bounds of provisioned mode on an SQS event source, and AWS's defaults.
+ * Sources: the Lambda developer guide, "Lambda parameters for Amazon SQS event
+ * source mappings" (services-sqs-parameters: ProvisionedPollerConfig, minimum
+ * 2-200 and maximum 2-2000 for SQS) and the CloudFormation reference,
+ * AWS::Lambda::EventSourceMapping ProvisionedPollerConfig (SQS: minimum 2,
+ * default 2; maximum default 200, at most 2,000), which aws-cdk-lib's
+ * SqsEventSource enforces from 2.263.0 on. The Lambda API accepts up to
+ * 10,000 maximum pollers for SQS since August 2026; CloudFormation and
+ * aws-cdk-lib still refuse more than 2,000.
+ *
+ * FIFO queues: allowed. The same parameters page marks what FIFO queues do not
+ * take (a batch size over 10, a batching window) and marks nothing for
+ * ProvisionedPollerConfig; "Configuring scaling behavior for SQS event source
+ * mappings" (services-sqs-scaling) describes provisioned mode for the event
+ * source mappings of both kinds of queue, and aws-cdk-lib's SqsEventSource,
+ * which refuses a batching window on a FIFO queue, accepts provisioned mode
+ * on one.
+ */
+export const PROVISIONED_POLLERS = { minimum: [2, 200], maximum: [2, 2000], defaults: { minimumPollers: 2, maximumPollers: 200 } } as const;
 
 /**
  * The settings a consumer runs with. Call it only once `checkConsumerOptions`
@@ -35,10 +58,16 @@ export function consumerSettings(options: ConsumerOptions, fifo: boolean): Consu
     maxReceiveCount: options.maxReceiveCount ?? 5,
     visibilityTimeout:
       options.visibilityTimeout ?? Duration.seconds(6 * timeout.toSeconds() + (window?.toSeconds() ?? 0)),
+    provisionedPollers: options.provisionedPollers && { ...PROVISIONED_POLLERS.defaults, ...definedOnly(options.provisionedPollers) },
   };
 }
 
 const defaultWindow = (fifo: boolean) => (fifo ? undefined : Duration.seconds(1));
+
+/** The keys of `o` whose value is not undefined (a jsii struct from another language may carry them). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 /**
  * Records every problem with a consumer's options in `v`, each naming the prop
@@ -112,6 +141,7 @@ export function checkConsumerOptions(
   }
   durationRange(v, p('visibilityTimeout'), options.visibilityTimeout, 0, 43200);
   v.range(p('maxConcurrency'), options.maxConcurrency, 2, 1000);
+  checkProvisionedPollers(v, options, p);
   v.range(p('memorySize'), options.memorySize, 128, 10240, ' MB');
   v.check(
     options.eventTypes !== undefined && options.filterPolicy !== undefined,
@@ -122,6 +152,28 @@ export function checkConsumerOptions(
     `${p('eventTypes')}: must name at least one type (got [])`,
   );
   durationUnit(v, p('maxMessageAge'), options.maxMessageAge, 'seconds');
+}
+
+/** Provisioned mode: not with maxConcurrency, each bound in its range, the minimum not above the maximum. */
+function checkProvisionedPollers(v: PropsValidator, options: ConsumerOptions, p: (prop: string) => string): void {
+  const pollers = options.provisionedPollers;
+  if (pollers === undefined) return;
+  v.check(
+    options.maxConcurrency !== undefined,
+    `${p('provisionedPollers')}, ${p('maxConcurrency')}: give one or the other, not both (got maxConcurrency ${options.maxConcurrency} ` +
+      `and provisionedPollers); in provisioned mode ${p('provisionedPollers.maximumPollers')} caps the concurrency (up to 10 invocations a poller)`,
+  );
+  const { minimum, maximum, defaults } = PROVISIONED_POLLERS;
+  v.range(p('provisionedPollers.minimumPollers'), pollers.minimumPollers, minimum[0], minimum[1], ' on an SQS event source');
+  v.range(p('provisionedPollers.maximumPollers'), pollers.maximumPollers, maximum[0], maximum[1], ' on an SQS event source');
+  // With a bound left to its default, the other one in its range cannot cross it.
+  const min = pollers.minimumPollers ?? defaults.minimumPollers;
+  const max = pollers.maximumPollers ?? defaults.maximumPollers;
+  const inRange = (n: number, [lo, hi]: readonly [number, number]) => !Token.isUnresolved(n) && Number.isInteger(n) && n >= lo && n <= hi;
+  v.check(
+    inRange(min, minimum) && inRange(max, maximum) && min > max,
+    `${p('provisionedPollers.minimumPollers')}: must not be above maximumPollers (got minimumPollers ${min}, maximumPollers ${max})`,
+  );
 }
 
 /**

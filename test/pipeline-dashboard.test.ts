@@ -74,6 +74,12 @@ describe('the dashboard of a pipeline', () => {
   // WHEN it synthesizes
   const widgets = widgetsOf(stack);
   const bySection = sections(widgets);
+  const functionRow = new Set(
+    [...bySection.values()].flatMap((section) => {
+      const y = section.graphs.find((g) => g.properties.title === 'Function errors and throttles')?.y;
+      return section.graphs.filter((g) => g.y === y);
+    }),
+  );
 
   test('has a section for the topic and one for each consumer, in order', () => {
     const topic = text(stack, pipeline.topic.topicName);
@@ -98,6 +104,7 @@ describe('the dashboard of a pipeline', () => {
     const dlq = text(stack, consumer.deadLetterQueue.queueName);
     const fn = text(stack, consumer.function.functionName);
     const table = text(stack, consumer.table!.tableName);
+    const mapping = text(stack, consumer.eventSource.eventSourceMappingId);
     const handler = (metric: string) => `EventPipeline ${metric} Consumer=${name} Pipeline=Shop/Orders Sum`;
     expect(bySection.get(`### Consumer ${name}`)!.metrics).toEqual([
       `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${queue} Maximum`,
@@ -107,6 +114,9 @@ describe('the dashboard of a pipeline', () => {
       `AWS/Lambda Throttles FunctionName=${fn} Sum`,
       `AWS/Lambda Duration FunctionName=${fn} p99`,
       `AWS/Lambda ConcurrentExecutions FunctionName=${fn} Maximum`,
+      ...['PolledEventCount', 'InvokedEventCount', 'FailedInvokeEventCount', 'DeletedEventCount'].map(
+        (metric) => `AWS/Lambda ${metric} EventSourceMappingUUID=${mapping} Sum`,
+      ),
       `AWS/DynamoDB WriteThrottleEvents TableName=${table} Sum`,
       ...operations.map((operation) => `AWS/DynamoDB ThrottledRequests Operation=${operation} TableName=${table} Sum`),
       `AWS/DynamoDB ConsumedWriteCapacityUnits TableName=${table} Sum`,
@@ -125,17 +135,17 @@ describe('the dashboard of a pipeline', () => {
     expect(shown.sort()).toEqual(published.sort());
   });
 
-  test('lays out one row per resource, of graphs 8 wide and 6 high, under a full-width header', () => {
+  test('lays out one row per resource, of graphs 8 wide (6 in the function row of four) and 6 high, under a full-width header', () => {
     for (const widget of widgets) {
-      expect([widget.width, widget.height]).toEqual(widget.type === 'text' ? [24, 2] : [8, 6]);
+      expect([widget.width, widget.height]).toEqual(widget.type === 'text' ? [24, 2] : [functionRow.has(widget) ? 6 : 8, 6]);
     }
     const rowSizes = (name: string) => {
       const ys = bySection.get(`### Consumer ${name}`)!.graphs.map((g) => g.y);
       return [...new Set(ys)].map((y) => ys.filter((other) => other === y).length);
     };
-    // queue, function, table, handler
-    expect(rowSizes('EventLog')).toEqual([3, 3, 2, 3]);
-    expect(rowSizes('StateProjector')).toEqual([3, 3, 2, 2]);
+    // queue, function and event source, table, handler
+    expect(rowSizes('EventLog')).toEqual([3, 4, 2, 3]);
+    expect(rowSizes('StateProjector')).toEqual([3, 4, 2, 2]);
   });
 
   test('draws the alarm thresholds on the message age and dead-letter graphs', () => {
@@ -176,6 +186,20 @@ describe('dashboard options', () => {
     expect(metrics).toContain(
       `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${text(stack, pipeline.stateProjector.subscriptionDeadLetterQueue!.queueName)} Maximum`,
     );
+  });
+});
+
+describe('the event source mapping’s metrics', () => {
+  test('without them, the function row is the three graphs of 8, and nothing of the event source is drawn', () => {
+    // GIVEN the event log's event source metrics turned off
+    const { stack } = pipelineStack({ eventLog: { eventSourceMetrics: false } });
+
+    // THEN
+    const bySection = sections(widgetsOf(stack));
+    const eventLog = bySection.get('### Consumer EventLog')!;
+    expect(eventLog.metrics.filter((m) => m.includes('EventSourceMappingUUID'))).toEqual([]);
+    expect(eventLog.graphs.map((g) => g.width)).toEqual(eventLog.graphs.map(() => 8));
+    expect(bySection.get('### Consumer StateProjector')!.metrics.filter((m) => m.includes('EventSourceMappingUUID'))).toHaveLength(4);
   });
 });
 

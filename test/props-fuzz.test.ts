@@ -23,14 +23,23 @@ function validConsumer(fifo: boolean): fc.Arbitrary<ConsumerOptions> {
     {
       timeout: seconds(1, 60),
       maxReceiveCount: fc.integer({ min: 1, max: 1000 }),
-      maxConcurrency: fc.integer({ min: 2, max: 1000 }),
       memorySize: fc.integer({ min: 128, max: 10240 }),
       eventTypes: fc.array(fc.stringMatching(/^[a-z]{1,8}\.[a-z]{1,8}$/), { minLength: 1, maxLength: 3 }),
     },
     { requiredKeys: [] },
   );
-  return fc.tuple(batch, rest, maybe(fc.integer({ min: 0, max: 1000 }))).map(([b, r, extra]) => {
-    const options: ConsumerOptions = { ...b, ...r };
+  // Scaling: the default, a maximum concurrency, or provisioned pollers (one or the other, not both).
+  const scaling = fc.oneof(
+    fc.constant({}),
+    fc.record({ maxConcurrency: fc.integer({ min: 2, max: 1000 }) }),
+    fc
+      .tuple(maybe(fc.integer({ min: 2, max: 200 })), maybe(fc.integer({ min: 0, max: 1800 })))
+      .map(([minimumPollers, above]) => ({
+        provisionedPollers: { minimumPollers, maximumPollers: above === undefined ? undefined : (minimumPollers ?? 2) + above },
+      })),
+  );
+  return fc.tuple(batch, rest, scaling, maybe(fc.integer({ min: 0, max: 1000 }))).map(([b, r, sc, extra]) => {
+    const options: ConsumerOptions = { ...b, ...r, ...sc };
     return extra === undefined ? options : { ...options, visibilityTimeout: Duration.seconds(needed(options, fifo) + extra) };
   });
 }
@@ -66,7 +75,27 @@ function consumerMutation(target: Target): fc.Arbitrary<Mutation> {
     mutate('batchSize', fc.oneof(fc.integer({ min: -5, max: 0 }), fifo ? fc.integer({ min: 11, max: 12000 }) : fc.integer({ min: 10001, max: 20000 }), fraction(1, 10))),
     mutate('timeout', fc.oneof(fc.constant(Duration.seconds(0)), seconds(901, 3000))),
     mutate('maxReceiveCount', fc.oneof(fc.integer({ min: -2, max: 0 }), fc.integer({ min: 1001, max: 5000 }), fraction(1, 20))),
-    mutate('maxConcurrency', fc.oneof(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1001, max: 5000 }))),
+    // A maximum concurrency out of range, in place of any provisioned pollers.
+    fc.oneof(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1001, max: 5000 })).map((maxConcurrency): Mutation => ({
+      prop: `${target}.maxConcurrency`,
+      apply: (props) => {
+        const { provisionedPollers: _dropped, ...current } = props[target] ?? {};
+        return { ...props, [target]: { ...current, maxConcurrency } };
+      },
+    })),
+    // Provisioned pollers out of range, in place of any maxConcurrency.
+    ...(['minimumPollers', 'maximumPollers'] as const).map((bound) =>
+      (bound === 'minimumPollers'
+        ? fc.oneof(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 201, max: 500 }))
+        : fc.oneof(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 2001, max: 5000 }))
+      ).map((value): Mutation => ({
+        prop: `${target}.provisionedPollers.${bound}`,
+        apply: (props) => {
+          const { maxConcurrency: _dropped, ...current } = props[target] ?? {};
+          return { ...props, [target]: { ...current, provisionedPollers: { [bound]: value } } };
+        },
+      })),
+    ),
     mutate('memorySize', fc.oneof(fc.integer({ min: 1, max: 127 }), fc.integer({ min: 10241, max: 20000 }), fraction(128, 1024))),
     mutate('maxBatchingWindow', fifo ? seconds(0, 300) : seconds(301, 1000)),
     mutate('eventTypes', fc.constant([])),
@@ -121,6 +150,15 @@ function assertDeployable(template: Template): void {
     expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(1);
     expect(queue.RedrivePolicy.maxReceiveCount).toBeLessThanOrEqual(1000);
     expect(Number.isInteger(esm.Properties.BatchSize)).toBe(true);
+    const pollers = esm.Properties.ProvisionedPollerConfig;
+    if (pollers) {
+      // Provisioned mode excludes a maximum concurrency, and both bounds are written out (an empty configuration turns it off).
+      expect(esm.Properties.ScalingConfig).toBeUndefined();
+      expect(pollers.MinimumPollers).toBeGreaterThanOrEqual(2);
+      expect(pollers.MinimumPollers).toBeLessThanOrEqual(200);
+      expect(pollers.MaximumPollers).toBeGreaterThanOrEqual(pollers.MinimumPollers);
+      expect(pollers.MaximumPollers).toBeLessThanOrEqual(2000);
+    }
   }
 }
 

@@ -39,6 +39,24 @@ describe('synth-time checks', () => {
     expect(() => new EventPipeline(stack, 'Pipeline', { topic })).toThrow(/topic: must be a FIFO topic/);
   });
 
+  test('a fifoThroughputScope with a topic the pipeline does not create', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:eu-west-1:123456789012:events.fifo');
+    const error = propsErrorOf(() => new EventPipeline(stack, 'Pipeline', { topic, fifoThroughputScope: sns.FifoThroughputScope.MESSAGE_GROUP }));
+    expect(error.problems).toEqual([
+      'fifoThroughputScope: applies only to the topic the pipeline creates (got MessageGroup with the topic Test/Imported given in topic); ' +
+        'remove topic, or remove fifoThroughputScope and set the scope on your own topic (sns.Topic with fifo: true and fifoThroughputScope)',
+    ]);
+  });
+
+  test('a fifoThroughputScope with a standard topic: both problems at once', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Standard');
+    const error = propsErrorOf(() => new EventPipeline(stack, 'Pipeline', { topic, fifoThroughputScope: sns.FifoThroughputScope.TOPIC }));
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['topic', 'fifoThroughputScope']);
+    expect(error.problems[1]).toMatch(/got Topic with the topic Test\/Standard given in topic/);
+  });
+
   test('a DLQ whose kind differs from its queue', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Topic', { fifo: true });
@@ -74,6 +92,55 @@ describe('synth-time checks', () => {
 
   test.each([1, 1001])('a maxConcurrency of %i', (maxConcurrency) => {
     expect(consumer({ maxConcurrency })).toThrow(new RegExp(`maxConcurrency must be a whole number between 2 and 1000 \\(got ${maxConcurrency}\\)`));
+  });
+
+  test('provisionedPollers together with maxConcurrency', () => {
+    expect(propsErrorOf(consumer({ maxConcurrency: 50, provisionedPollers: { minimumPollers: 2 } })).problems).toEqual([
+      'provisionedPollers, maxConcurrency: give one or the other, not both (got maxConcurrency 50 and provisionedPollers); ' +
+        'in provisioned mode provisionedPollers.maximumPollers caps the concurrency (up to 10 invocations a poller)',
+    ]);
+  });
+
+  test.each([1, 201, 2.5])('a minimumPollers of %s', (minimumPollers) => {
+    expect(consumer({ provisionedPollers: { minimumPollers } })).toThrow(
+      `provisionedPollers.minimumPollers must be a whole number between 2 and 200 on an SQS event source (got ${minimumPollers})`,
+    );
+  });
+
+  test.each([1, 2001])('a maximumPollers of %s', (maximumPollers) => {
+    expect(consumer({ provisionedPollers: { maximumPollers } })).toThrow(
+      `provisionedPollers.maximumPollers must be a whole number between 2 and 2000 on an SQS event source (got ${maximumPollers})`,
+    );
+  });
+
+  test('a minimumPollers above maximumPollers', () => {
+    expect(propsErrorOf(consumer({ provisionedPollers: { minimumPollers: 20, maximumPollers: 10 } })).problems).toEqual([
+      'provisionedPollers.minimumPollers: must not be above maximumPollers (got minimumPollers 20, maximumPollers 10)',
+    ]);
+  });
+
+  test('provisioned pollers at their bounds, and on a FIFO queue, are allowed', () => {
+    for (const provisionedPollers of [{ minimumPollers: 2, maximumPollers: 2 }, { minimumPollers: 200, maximumPollers: 2000 }, {}]) {
+      expect(consumer({ provisionedPollers })).not.toThrow();
+      expect(consumer({ fifo: true, provisionedPollers })).not.toThrow();
+    }
+  });
+
+  test('a pipeline names the provisioned pollers of each consumer with its path, among its other problems', () => {
+    const error = propsErrorOf(
+      pipeline({
+        eventRetention: Duration.days(0),
+        eventLog: { provisionedPollers: { maximumPollers: 5000 } },
+        stateProjector: { maxConcurrency: 10, provisionedPollers: { minimumPollers: 300 } },
+      }),
+    );
+    expect(error.problems).toEqual([
+      'eventRetention must be a whole number between 1 and 3650 days (got 0)',
+      'eventLog.provisionedPollers.maximumPollers must be a whole number between 2 and 2000 on an SQS event source (got 5000)',
+      'stateProjector.provisionedPollers, stateProjector.maxConcurrency: give one or the other, not both (got maxConcurrency 10 and provisionedPollers); ' +
+        'in provisioned mode stateProjector.provisionedPollers.maximumPollers caps the concurrency (up to 10 invocations a poller)',
+      'stateProjector.provisionedPollers.minimumPollers must be a whole number between 2 and 200 on an SQS event source (got 300)',
+    ]);
   });
 
   test('a visibility timeout over 12 hours', () => {
@@ -435,6 +502,14 @@ describe('tokens', () => {
     build({ memorySize: token, maxConcurrency: token, maxReceiveCount: token })();
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'Value' } });
     Annotations.fromStack(stack).hasNoWarning('/Test/Consumer', Match.stringLikeRegexp('maxReceiveCount'));
+  });
+
+  test('token pollers skip the range checks and reach the event source mapping', () => {
+    const { stack, token, build } = withParameter();
+    build({ provisionedPollers: { minimumPollers: token, maximumPollers: token } })();
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ProvisionedPollerConfig: { MinimumPollers: { Ref: 'Value' }, MaximumPollers: { Ref: 'Value' } },
+    });
   });
 
   test('a pipeline consumer with a token timeout names the prop with its path', () => {

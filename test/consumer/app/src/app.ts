@@ -26,6 +26,8 @@ new EventPipeline(stack, 'Orders', {
     eventTypes: ['order.created', 'order.paid'],
     batchSize: 200,
     maxBatchingWindow: Duration.seconds(5),
+    // Provisioned mode, which aws-cdk-lib has from 2.263.0 on (the TypeScript app alone sets it).
+    provisionedPollers: { minimumPollers: 2, maximumPollers: 20 },
   },
   stateProjector: {
     code: lambda.Code.fromAsset(path.join(__dirname, '..', 'handlers', 'order-projector')),
