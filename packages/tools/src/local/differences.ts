@@ -63,8 +63,8 @@ export const DIFFERENCES: readonly Difference[] = [
     text:
       'each event source polls with a fixed number of lanes (--concurrency, else the cores, 2 to 4, capped by MaximumConcurrency ' +
       'and reserved concurrency), each running one batch at a time; Lambda scales its pollers and invocations with the backlog ' +
-      '(on a FIFO queue up to the number of active message groups). Nothing is throttled, so invoke throttles and their retries ' +
-      'do not happen',
+      '(on a FIFO queue up to the number of active message groups), or keeps the minimum of a ProvisionedPollerConfig ready, ' +
+      'which the local run ignores. Nothing is throttled, so invoke throttles and their retries do not happen',
   },
   {
     title: 'Redelivery only on visibility expiry',
