@@ -53,6 +53,33 @@ describe('resources', () => {
     expect(run.stderr).not.toMatch(/does not exist/);
   });
 
+  test("a consumer added with addConsumer has no output: its queues are found among the stack's queues by their logical ids", async () => {
+    // GIVEN the stack's outputs name the two default consumers, and the stack also has an added consumer's queues
+    const added = (id: string, name: string) => ({
+      LogicalResourceId: id,
+      ResourceType: 'AWS::SQS::Queue',
+      PhysicalResourceId: `https://sqs.${REGION}.amazonaws.com/123456789012/${name}`,
+    });
+    const queues = [
+      ...STACK_OUTPUTS.filter((o) => /QueueUrl$/.test(o.OutputKey ?? '')).map((o) => ({ LogicalResourceId: `X${o.OutputKey}`, ResourceType: 'AWS::SQS::Queue', PhysicalResourceId: o.OutputValue })),
+      added('PipelineAuditQueue1A2B3C4D', 'audit'),
+      added('PipelineAuditDeadLetterQueue5E6F7A8B', 'audit-dlq'),
+      added('PipelineEventLogSubscriptionDeadLetterQueue9C0D1E2F', 'sub-dlq'),
+      { LogicalResourceId: 'PipelineKey12345678', ResourceType: 'AWS::KMS::Key', PhysicalResourceId: 'key' },
+    ];
+    cloudformation.on(DescribeStacksCommand, { StackName: 'Orders' }).resolves({ Stacks: [{ StackName: 'Orders', Outputs: STACK_OUTPUTS } as never] });
+    cloudformation.on(ListStackResourcesCommand).resolvesOnce({ StackResourceSummaries: queues.slice(0, 3) as never, NextToken: 'next' }).resolves({ StackResourceSummaries: queues.slice(3) as never });
+
+    // WHEN the operator inspects the added consumer's dead-letter queue
+    const run = await cli(['dlq', 'inspect', '--stack', 'Orders', '--region', REGION, '--queue', 'pipeline-audit', '--json'], { env: {} });
+
+    // THEN it is found, with both of its queues, and the subscription's dead-letter queue is no consumer
+    expect(run.stderr).not.toMatch(/unknown queue/);
+    const urls = sqs.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input.QueueUrl);
+    expect(urls).toContain(added('PipelineAuditDeadLetterQueue5E6F7A8B', 'audit-dlq').PhysicalResourceId);
+    expect(urls).not.toContain(added('PipelineEventLogSubscriptionDeadLetterQueue9C0D1E2F', 'sub-dlq').PhysicalResourceId);
+  });
+
   test('a missing stack is a clear error with exit code 3', async () => {
     // GIVEN
     cloudformation

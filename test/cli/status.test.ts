@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { StatusReport } from '../../packages/tools/src/cli/status';
@@ -12,6 +13,7 @@ const cloudformation = mockClient(CloudFormationClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const dynamodb = mockClient(DynamoDBClient);
 const sqs = mockClient(SQSClient);
+const sns = mockClient(SNSClient);
 
 let depths: Record<string, [number, number, number]>;
 
@@ -22,7 +24,9 @@ beforeEach(() => {
     'StateProjectorQueue.fifo': [0, 0, 0],
     'StateProjectorDeadLetterQueue.fifo': [1, 0, 0],
   };
-  for (const mock of [cloudformation, cloudwatch, dynamodb, sqs]) mock.reset();
+  for (const mock of [cloudformation, cloudwatch, dynamodb, sqs, sns]) mock.reset();
+  // The local run's SNS patch answers its delivery failures in GetTopicAttributes.
+  sns.on(GetTopicAttributesCommand).resolves({ Attributes: { LocalNotificationsFailed: '0', LocalNotificationsFailedBySubscription: '{}' } });
   sqs.on(GetQueueAttributesCommand).callsFake(({ QueueUrl }: { QueueUrl: string }) => {
     const [visible, inFlight, delayed] = depths[QueueUrl.slice(QueueUrl.lastIndexOf('/') + 1)];
     return {
@@ -40,20 +44,23 @@ afterEach(() => jest.restoreAllMocks());
 describe('status on a deployed stack', () => {
   beforeEach(() => {
     cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Orders', Outputs: STACK_OUTPUTS } as never] });
-    cloudformation
-      .on(ListStackResourcesCommand)
-      .resolvesOnce({
+    // Two pages, answered by the token asked for: the CLI lists the stack's resources for its queues
+    // (a consumer added with addConsumer has no output) and again for its alarms.
+    const pages = {
+      first: {
         StackResourceSummaries: [
           { LogicalResourceId: 'PipelineEventLogAlarmsDeadLettersA1B2C3D4', PhysicalResourceId: 'Orders-DeadLetters-1', ResourceType: 'AWS::CloudWatch::Alarm' } as never,
-          { LogicalResourceId: 'PipelineEventLogQueueB0BA4B9D', PhysicalResourceId: 'q', ResourceType: 'AWS::SQS::Queue' } as never,
+          { LogicalResourceId: 'PipelineEventLogQueueB0BA4B9D', PhysicalResourceId: STACK_OUTPUTS[1].OutputValue, ResourceType: 'AWS::SQS::Queue' } as never,
         ],
         NextToken: 'page-2',
-      })
-      .resolves({
+      },
+      second: {
         StackResourceSummaries: [
           { LogicalResourceId: 'PipelineEventLogAlarmsOldestMessageAge0F1E2D3C', PhysicalResourceId: 'Orders-Age-1', ResourceType: 'AWS::CloudWatch::Alarm' } as never,
         ],
-      });
+      },
+    };
+    cloudformation.on(ListStackResourcesCommand).callsFake(({ NextToken }: { NextToken?: string }) => (NextToken === 'page-2' ? pages.second : pages.first));
     cloudwatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [
         { AlarmName: 'Orders-DeadLetters-1', StateValue: 'ALARM', StateReason: 'Threshold Crossed', StateUpdatedTimestamp: new Date('2025-03-01T11:58:00Z') },
@@ -126,6 +133,23 @@ describe('status on a deployed stack', () => {
 });
 
 describe('status on the local run', () => {
+  test('shows the notifications SNS could not deliver, per topic and subscription', async () => {
+    // GIVEN a subscribed queue that was deleted while the run goes on
+    dynamodb.on(ScanCommand).resolves({ Count: 0 });
+    jest.spyOn(global, 'fetch').mockImplementation(async () => new Response('{"error":"no"}', { status: 404 }));
+    const queueArn = `arn:aws:sqs:${REGION}:000000000000:EventLogQueue`;
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: { LocalNotificationsFailed: '3', LocalNotificationsFailedBySubscription: JSON.stringify({ 'arn:aws:sns:x:0:t.fifo:sub-1': { queueArn, failed: 3 } }) },
+    });
+
+    // WHEN
+    const run = await cli(['status', '--local'], { cwd: localDir() });
+
+    // THEN
+    expect(run.stdout).toContain('SNS DELIVERY FAILURES (NumberOfNotificationsFailed');
+    expect(run.stdout).toMatch(/: 3 notifications not delivered\n {4}3 to EventLogQueue, which does not exist \(subscription sub-1\)\n/);
+  });
+
   test('counts items with Scan Select=COUNT, page by page, and peeks at message ages without receiving', async () => {
     // GIVEN
     dynamodb.on(ScanCommand, { TableName: 'EventsTable' }).resolvesOnce({ Count: 1000, LastEvaluatedKey: { id: { S: 'x' } } }).resolves({ Count: 5 });
@@ -143,6 +167,7 @@ describe('status on the local run', () => {
     // THEN
     const report = JSON.parse(run.stdout) as StatusReport;
     expect(report.tables.map((t) => t.items)).toEqual([1005, 7]);
+    expect(report.deliveryFailures).toEqual([{ topicArn: expect.stringMatching(/\.fifo$/), failed: 0, subscriptions: [] }]);
     expect(dynamodb.commandCalls(ScanCommand).every((c) => c.args[0].input.Select === 'COUNT')).toBe(true);
     expect(report.queues[1].oldestAgeSeconds).toBeGreaterThanOrEqual(90);
     expect(report.queues[1].oldestAgeSeconds).toBeLessThan(100);

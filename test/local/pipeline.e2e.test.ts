@@ -114,6 +114,10 @@ describe('the local pipeline, end to end', () => {
     }
   }
 
+  test('SNS delivered every notification: the summary reads the topic\'s delivery failures, and there are none', () => {
+    expect(summary.deliveryFailures).toEqual(pipeline.plan.topics.map((t) => ({ topicArn: t.arn, failed: 0, subscriptions: [] })));
+  });
+
   test('drains', () => {
     expect(summary.drained).toBe(true);
   });

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -149,12 +149,14 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
     region = await clients.cloudformation.config.region();
     const { Stacks = [] } = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [envName(o.OutputKey ?? ''), o.OutputValue ?? '']));
+    const named = fromVariables(outputs);
     return {
       kind: 'aws',
       label: `stack ${stackName} in ${region}`,
       region,
       stackName,
-      ...fromVariables(outputs),
+      ...named,
+      consumers: withUnlistedConsumers(named.consumers, await stackResources(clients.cloudformation, stackName, 'AWS::SQS::Queue')),
       clients,
       errorContext: context(),
     };
@@ -162,6 +164,50 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
     clients.destroy();
     throw explain(error, context());
   }
+}
+
+/** The stack's resources of `type` (ListStackResources, every page). */
+async function stackResources(cloudformation: CloudFormationClient, stackName: string, type: string): Promise<StackResourceSummary[]> {
+  const found: StackResourceSummary[] = [];
+  let token: string | undefined;
+  do {
+    let out;
+    try {
+      out = await cloudformation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+    } catch (error) {
+      // Without cloudformation:ListStackResources, the outputs alone name the consumers.
+      if (/AccessDenied/.test((error as Error).name)) return found;
+      throw error;
+    }
+    found.push(...(out?.StackResourceSummaries ?? []).filter((r) => r.ResourceType === type));
+    token = out?.NextToken;
+  } while (token);
+  return found;
+}
+
+/**
+ * The consumers the outputs name, and those they do not: a consumer added with
+ * `pipeline.addConsumer()` has no output, so its queue and dead-letter queue are found among the
+ * stack's queues by their logical ids (`OrdersAuditQueue1A2B3C4D` and
+ * `OrdersAuditDeadLetterQueue5E6F7A8B` are consumer `orders-audit`). A subscription's own
+ * dead-letter queue (`...SubscriptionDeadLetterQueue...`) is not a consumer's queue.
+ */
+export function withUnlistedConsumers(listed: readonly ConsumerQueues[], queues: readonly StackResourceSummary[]): ConsumerQueues[] {
+  const known = new Set(listed.flatMap((c) => [c.queueUrl, c.deadLetterQueueUrl]).filter((u): u is string => !!u));
+  const added = new Map<string, { name: string; queueUrl?: string; deadLetterQueueUrl?: string }>();
+  for (const queue of queues) {
+    const url = queue.PhysicalResourceId;
+    const id = (queue.LogicalResourceId ?? '').replace(/[0-9A-F]{8}$/, '');
+    if (!url || known.has(url) || /SubscriptionDeadLetterQueue$/.test(id)) continue;
+    const m = /^(.+?)(DeadLetterQueue|Queue)$/.exec(id);
+    if (!m) continue;
+    const name = envName(m[1]).toLowerCase().replace(/_/g, '-');
+    const entry = added.get(name) ?? { name };
+    if (m[2] === 'Queue') entry.queueUrl = url;
+    else entry.deadLetterQueueUrl = url;
+    added.set(name, entry);
+  }
+  return [...listed, ...[...added.values()].filter((c) => c.queueUrl)].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The pipeline's names from environment-style variables (the local run's file, or converted stack outputs). */

@@ -6,6 +6,7 @@ import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/c
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { type Command, type ParsedArgs, integerOption } from './args';
+import { type TopicDeliveryFailures, formatDeliveryFailures, readDeliveryFailures } from './delivery-failures';
 import { type EmfProblem, HANDLER_METRICS, readLogMetrics } from './emf';
 import { EXIT, explain } from './errors';
 import { type CliIO, age, count, plural, table } from './io';
@@ -74,6 +75,12 @@ export interface StatusReport {
   readonly alarms: readonly AlarmStatus[] | null;
   /** The local run only: the handlers' metrics (EMF) in its function logs. Null on a deployed stack. */
   readonly metrics: MetricsStatus | null;
+  /**
+   * The local run only: the notifications each topic could not deliver (a subscribed queue that
+   * does not exist). Null on a deployed stack, where it is the topic's NumberOfNotificationsFailed
+   * metric and its delivery-failures alarm (under alarms).
+   */
+  readonly deliveryFailures: readonly TopicDeliveryFailures[] | null;
   /** How each figure was obtained. */
   readonly methods: { readonly oldestAge: string; readonly itemCount: string; readonly alarms: string; readonly metrics: string };
 }
@@ -154,7 +161,7 @@ export async function collectStatus(target: Target, now: () => Date = () => new 
     ...(c.deadLetterQueueUrl ? [{ consumer: c.name, role: 'dead-letter queue' as const, url: c.deadLetterQueueUrl }] : []),
   ]);
   const urls = queues.map((q) => q.url);
-  const [depths, ages, tables, alarms] = await Promise.all([
+  const [depths, ages, tables, alarms, deliveryFailures] = await Promise.all([
     Promise.all(urls.map((url) => queueDepth(target.clients.sqs, url))),
     target.kind === 'aws' ? cloudWatchAges(target, urls, at) : peekedAges(target, urls, at),
     Promise.all(
@@ -165,6 +172,7 @@ export async function collectStatus(target: Target, now: () => Date = () => new 
       })),
     ),
     target.kind === 'aws' ? stackAlarms(target) : Promise.resolve(null),
+    target.kind === 'local' ? readDeliveryFailures(target.clients.sns, target.topics.map((t) => t.arn)) : Promise.resolve(null),
   ]);
   return {
     target: target.label,
@@ -181,6 +189,7 @@ export async function collectStatus(target: Target, now: () => Date = () => new 
     tables,
     alarms,
     metrics: target.kind === 'local' && target.logDir ? localMetrics(target.logDir) : null,
+    deliveryFailures,
     methods: METHODS[target.kind],
   };
 }
@@ -339,6 +348,10 @@ export function formatStatus(report: StatusReport): string {
             )
           : ''),
     );
+  }
+  if (report.deliveryFailures) {
+    const lines = formatDeliveryFailures(report.deliveryFailures);
+    parts.push(lines.length > 0 ? `${lines.slice(1).join('\n')}\n` : 'SNS delivery failures: none\n');
   }
   if (report.metrics) parts.push(formatMetrics(report.metrics, at));
   const methods = [`Oldest: ${report.methods.oldestAge}.`, `Items: ${report.methods.itemCount}.`];

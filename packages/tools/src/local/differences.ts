@@ -93,8 +93,10 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     title: 'SNS delivers at once',
     text:
-      'fauxqs puts a message into each subscribed queue within Publish: no delivery retries, no delivery failures ' +
-      '(NumberOfNotificationsFailed) and no service quotas or throttling on topics, queues or tables',
+      'fauxqs puts a message into each subscribed queue within Publish: no delivery retries and no service quotas or throttling ' +
+      'on topics, queues or tables. The one delivery failure that happens is a subscribed queue that does not exist: it is counted ' +
+      'per topic and subscription (NumberOfNotificationsFailed, in the summary and status --local) and the message is dropped, ' +
+      'not sent to the subscription\'s dead-letter queue; a refusing queue policy or key does not happen locally',
   },
   {
     title: 'The topic archive and its replays are emulated',

@@ -1,4 +1,5 @@
 /** Renders a RunSummary as text for the terminal. */
+import { formatDeliveryFailures } from '../cli/delivery-failures';
 import { DIFFERENCES, formatDifference } from './differences';
 import type { EventSourceRuntime } from './event-sources';
 import type { BatchMessage } from './sqs-event';
@@ -117,6 +118,7 @@ export function formatSummary(s: RunSummary): string[] {
       lines.push(`      (${dlq.messages - dlq.listed.length} more behind earlier messages of their FIFO group)`);
     }
   }
+  lines.push(...formatDeliveryFailures(s.deliveryFailures ?? []));
   lines.push(...formatHandlerMetrics(s.metrics));
   if (s.orderingViolations.length > 0) {
     lines.push('', `ORDERING VIOLATIONS: ${s.orderingViolations.length} FIFO responses reported a success after a failure in the same message group.`);

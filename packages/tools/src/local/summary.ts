@@ -5,6 +5,7 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { FAILURE_ATTRIBUTES } from 'cdk-event-pipeline-publisher';
+import { type TopicDeliveryFailures, readDeliveryFailures } from '../cli/delivery-failures';
 import type { ApiDemoRun, InvalidRequestOutcome } from './api-publisher';
 import type { LocalPipeline } from './pipeline';
 import type { PublishResult } from './publisher';
@@ -140,6 +141,8 @@ export interface RunSummary {
   readonly orderingViolations: FunctionOrderingViolation[];
   /** What the handlers published as EMF metric documents in their logs, per consumer and per second. */
   readonly metrics?: HandlerMetricsSummary;
+  /** Notifications each topic could not deliver (a subscribed queue that does not exist). */
+  readonly deliveryFailures?: readonly TopicDeliveryFailures[];
 }
 
 export async function collectSummary(
@@ -156,6 +159,7 @@ export async function collectSummary(
   const lastSuccessAt = Math.max(publish.finishedAt, ...pipeline.sources.map((s) => s.poller.stats.lastSuccessAt));
   const processedSeconds = (lastSuccessAt - publish.startedAt) / 1000;
   const queues = await Promise.all(pipeline.sources.map((s) => queueSummary(pipeline, s)));
+  const deliveryFailures = await readDeliveryFailures(pipeline.clients.sns, pipeline.plan.topics.map((t) => t.arn));
   let latency = new LatencyRecorder();
   pipeline.sources.forEach((s) => (latency = latency.merge(s.poller.stats.latency)));
   const plan = pipeline.plan;
@@ -218,6 +222,7 @@ export async function collectSummary(
     orderingViolations: pipeline.sources.flatMap((s) =>
       s.poller.stats.orderingViolations.map((v) => ({ function: s.fn.name, queue: s.queue.name, ...v })),
     ),
+    deliveryFailures,
     metrics: summarizeMetrics(pipeline.logs.metrics, {
       startedAt: publish.startedAt,
       endedAt: drainedAt,

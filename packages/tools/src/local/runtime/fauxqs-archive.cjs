@@ -19,6 +19,13 @@
 //   again; with one, it stays paused, as SNS leaves it, until a replay policy without one.
 //
 // The archive lives in this thread's memory for the run: MessageRetentionPeriod is not enforced.
+//
+// Delivery failures: fauxqs skips, without a word, a subscription whose queue does not exist. SNS
+// cannot deliver there either (a client-side error, not retried) and counts it in the topic's
+// NumberOfNotificationsFailed metric. The patch counts each such notification, after the filter
+// policy, per topic and subscription, and GetTopicAttributes answers the counts in two attributes
+// of the local run's own: LocalNotificationsFailed (a number) and LocalNotificationsFailedBySubscription
+// (JSON: subscription ARN -> { queueArn, failed }).
 'use strict';
 
 /** The fauxqs release whose internals this patches; any other fails loudly instead of silently. */
@@ -43,7 +50,7 @@ function archiveAndReplay(SnsRouter, deps, version) {
   const proto = SnsRouter.prototype;
   if (typeof proto.register !== 'function') throw new Error('fauxqs SnsRouter lacks register: cannot patch the archive');
   if (proto.register.patchedArchive) return;
-  const state = { archives: new Map(), replays: new Map(), deps };
+  const state = { archives: new Map(), replays: new Map(), failures: new Map(), deps };
   const register = proto.register;
   proto.register = function (action, handler) {
     const wrap = WRAPPERS[action];
@@ -77,12 +84,17 @@ const WRAPPERS = {
     return state.deps.snsSuccessResponse('SetTopicAttributes', '');
   },
   GetTopicAttributes: (handler, state) => (params, snsStore, sqsStore, request) => {
-    const xml = handler(params, snsStore, sqsStore, request);
+    let xml = handler(params, snsStore, sqsStore, request);
     const archive = state.archives.get(params.TopicArn);
-    return archive ? addEntry(xml, 'BeginningArchiveTime', new Date(archive.beginning).toISOString()) : xml;
+    if (archive) xml = addEntry(xml, 'BeginningArchiveTime', new Date(archive.beginning).toISOString());
+    const failures = state.failures.get(params.TopicArn) ?? new Map();
+    const failed = [...failures.values()].reduce((n, f) => n + f.failed, 0);
+    xml = addEntry(xml, 'LocalNotificationsFailed', String(failed));
+    return addEntry(xml, 'LocalNotificationsFailedBySubscription', escapeXml(JSON.stringify(Object.fromEntries(failures))));
   },
   Publish: (handler, state) => (params, snsStore, sqsStore, request) => {
     const xml = handler(params, snsStore, sqsStore, request);
+    countUndeliverable(state, snsStore, sqsStore, params.TopicArn, params.Message, messageAttributes(params, 'MessageAttributes.entry.'));
     const topic = snsStore.getTopic(params.TopicArn);
     const archive = topic && archiveOf(state, topic);
     if (archive) {
@@ -99,6 +111,11 @@ const WRAPPERS = {
   },
   PublishBatch: (handler, state) => (params, snsStore, sqsStore, request) => {
     const xml = handler(params, snsStore, sqsStore, request);
+    const accepted = batchEntries(params);
+    for (const member of (xml.match(/<Successful>([\s\S]*?)<\/Successful>/)?.[1] ?? '').match(/<member>[\s\S]*?<\/member>/g) ?? []) {
+      const entry = accepted.get(tag(member, 'Id'));
+      if (entry) countUndeliverable(state, snsStore, sqsStore, params.TopicArn, entry.message, entry.attributes);
+    }
     const topic = snsStore.getTopic(params.TopicArn);
     const archive = topic && archiveOf(state, topic);
     if (archive) {
@@ -282,6 +299,43 @@ function deliver(state, archive, sub, record, sqsStore) {
   // the queue (see "Topic archive and replay" in docs/local-run.md), nor recorded.
   if (queue.isFifo()) message.sequenceNumber = queue.nextSequenceNumber();
   queue.enqueue(message);
+}
+
+/** Whether the subscription's filter policy lets the message through, as fauxqs decides it. */
+function passesFilter(state, sub, message, attributes) {
+  if (!sub.attributes.FilterPolicy) return true;
+  const { matchesFilterPolicy, matchesFilterPolicyOnBody } = state.deps;
+  try {
+    const policy = JSON.parse(sub.attributes.FilterPolicy);
+    return (sub.attributes.FilterPolicyScope ?? 'MessageAttributes') === 'MessageBody'
+      ? matchesFilterPolicyOnBody(policy, message)
+      : matchesFilterPolicy(policy, attributes);
+  } catch {
+    return true; // fauxqs delivers when the policy cannot be read
+  }
+}
+
+/**
+ * Counts, for a message the topic accepted, each confirmed SQS subscription that should get it
+ * and whose queue does not exist: fauxqs drops those silently; SNS counts them as failed.
+ */
+function countUndeliverable(state, snsStore, sqsStore, topicArn, message, attributes) {
+  const topic = snsStore.getTopic(topicArn);
+  if (!topic) return;
+  for (const subArn of topic.subscriptionArns) {
+    const sub = snsStore.getSubscription(subArn);
+    if (!sub || !sub.confirmed || sub.protocol !== 'sqs' || sqsStore.getQueueByArn(sub.endpoint)) continue;
+    if (!passesFilter(state, sub, message, attributes)) continue;
+    const failures = state.failures.get(topicArn) ?? new Map();
+    state.failures.set(topicArn, failures);
+    const entry = failures.get(subArn) ?? { queueArn: sub.endpoint, failed: 0 };
+    entry.failed += 1;
+    failures.set(subArn, entry);
+  }
+}
+
+function escapeXml(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The entries of a PublishBatch request by Id. */
