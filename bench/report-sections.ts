@@ -68,7 +68,7 @@ export function testSection(r: BenchResults): string[] {
   if (!r.tests) return [...head, ...notMeasured(r, '2')];
   return [
     ...head,
-    'The whole unit suite (jest with @swc/jest, every test file except `*.e2e.test.ts`, `test/consumer/`, cfn-lint's run over every template and the figures stamp check) against the',
+    'The whole unit suite (jest with @swc/jest, every test file except `*.e2e.test.ts`, `test/consumer/`, the cfn-lint run over every template and the figures stamp check) against the',
     `baseline's single snapshot test (jest with ts-jest, which type-checks, and bundles at synth), ${r.plan.rounds} round(s), taking turns.`,
     `Samples: unit suite ${list(r.tests.suite.samples, secs)}; baseline ${list(r.tests.baseline.samples, secs)}.`,
     ...(r.tests.failedRuns > 0 ? [`**Tests failed in ${r.tests.failedRuns} of ${r.plan.rounds} unit suite run(s)**: the time is reported, the goal is not met.`] : []),
