@@ -7,7 +7,8 @@ import {
   SetSubscriptionAttributesCommand,
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type ArchiveReplaySummary, consumerName, parseTime, replayPolicy } from '../../packages/tools/src/cli/archive-replay';
+import { type ArchiveReplaySummary, parseTime, replayPolicy } from '../../packages/tools/src/cli/archive-replay';
+import { consumerName } from '../../packages/tools/src/cli/resources';
 import { REGION, STACK_OUTPUTS, cli } from './helpers';
 
 const cloudformation = mockClient(CloudFormationClient);

@@ -4,7 +4,6 @@
  * the replay by reading the subscription's `ReplayStatus` until it completes. On the local run the
  * emulator answers the same calls (see packages/tools/src/local/runtime/fauxqs-archive.cjs).
  */
-import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import {
   GetSubscriptionAttributesCommand,
   GetTopicAttributesCommand,
@@ -13,7 +12,8 @@ import {
 } from '@aws-sdk/client-sns';
 import { CliError, EXIT } from './errors';
 import type { CliIO } from './io';
-import { type Target, envName, queueName } from './resources';
+import { type Target, consumerName, queueName } from './resources';
+import { sleep } from './sleep';
 
 /** A subscription of the topic whose endpoint is an SQS queue, named as the CLI names consumers. */
 export interface SubscribedConsumer {
@@ -131,7 +131,7 @@ class Follower {
     private readonly options: ArchiveReplayOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => abortableSleep(ms, options.io?.signal));
+    this.sleep = options.sleep ?? ((ms) => sleep(ms, options.io?.signal));
   }
 
   async run(policy: string, what: 'replay' | 'resume'): Promise<ReplayRun> {
@@ -174,19 +174,6 @@ function samePolicy(a: string, b: string): boolean {
   }
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
-
 /**
  * The topic's subscriptions to SQS queues, each named as the CLI names consumers: by the stack
  * output or local variable that holds its queue (`EventLogQueueUrl` -> `event-log`), else, on a
@@ -201,36 +188,18 @@ export async function subscribedConsumers(target: Target, topicArn: string): Pro
     subscriptions.push(...(out.Subscriptions ?? []));
     token = out.NextToken;
   } while (token);
-  let resources: StackResourceSummary[] | undefined;
   const found: SubscribedConsumer[] = [];
   for (const s of subscriptions) {
     if (s.Protocol !== 'sqs' || !s.Endpoint || !s.SubscriptionArn || s.SubscriptionArn === 'PendingConfirmation') continue;
     const queue = s.Endpoint.slice(s.Endpoint.lastIndexOf(':') + 1);
     let name = target.consumers.find((c) => c.queueUrl !== undefined && queueName(c.queueUrl) === queue)?.name;
-    if (!name && target.kind === 'aws' && target.stackName) {
-      resources ??= await stackQueues(target, target.stackName);
-      const resource = resources.find((r) => r.PhysicalResourceId !== undefined && queueName(r.PhysicalResourceId) === queue);
+    if (!name) {
+      const resource = target.stackResources?.find((r) => r.ResourceType === 'AWS::SQS::Queue' && r.PhysicalResourceId !== undefined && queueName(r.PhysicalResourceId) === queue);
       if (resource?.LogicalResourceId) name = consumerName(resource.LogicalResourceId);
     }
     found.push({ name: name ?? queue, subscriptionArn: s.SubscriptionArn, queueArn: s.Endpoint });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** `OrdersAuditQueue1A2B3C4D` -> `orders-audit`: the consumer a queue's logical id names. */
-export function consumerName(logicalId: string): string {
-  return envName(logicalId).replace(/_QUEUE$/, '').toLowerCase().replace(/_/g, '-');
-}
-
-async function stackQueues(target: Target, stackName: string): Promise<StackResourceSummary[]> {
-  const queues: StackResourceSummary[] = [];
-  let token: string | undefined;
-  do {
-    const out = await target.clients.cloudformation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
-    queues.push(...(out.StackResourceSummaries ?? []).filter((r) => r.ResourceType === 'AWS::SQS::Queue'));
-    token = out.NextToken;
-  } while (token);
-  return queues;
 }
 
 /**

@@ -88,7 +88,7 @@ async function runInspect({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const max = integerOption(values, 'max', 100, 1, 10_000);
   const holdSeconds = integerOption(values, 'hold', DEFAULT_HOLD_SECONDS, 1, 600);
   const save = stringOption(values, 'save');
-  const target = await resolveTarget(values, io);
+  const target = await resolveTarget(values, io, { stackResources: true });
   try {
     const name = stringOption(values, 'queue');
     const consumers = (name ? [findConsumer(target, name)] : target.consumers).filter((c) => c.deadLetterQueueUrl);

@@ -123,7 +123,7 @@ async function runRedrive({ values }: ParsedArgs, io: CliIO): Promise<number> {
         : `${['copy', 'edits', 'valid-only'].filter((o) => values[o] !== undefined).map((o) => `--${o}`).join(', ')} copies (receive, send, delete) instead of starting one`;
     throw new CliError(`${moveOnly.map((o) => `--${o}`).join(' and ')} ${moveOnly.length === 1 ? 'applies' : 'apply'} to an SQS move task only, and ${why}`, EXIT.USAGE);
   }
-  const target = await resolveTarget(values, io);
+  const target = await resolveTarget(values, io, { stackResources: true });
   try {
     const consumer = findConsumer(target, name);
     if (!consumer.queueUrl || !consumer.deadLetterQueueUrl) {

@@ -148,7 +148,7 @@ async function runArchiveReplay(values: Values, io: CliIO): Promise<number> {
   if (values['no-wait'] && until && !values['keep-paused']) {
     throw new CliError('--no-wait with --until needs --keep-paused: the CLI resumes the paused subscription once the replay completes, so it must wait', EXIT.USAGE);
   }
-  const target = await resolveTarget(values, io);
+  const target = await resolveTarget(values, io, { stackResources: true });
   try {
     const seconds = (name: string, fallback: number) => {
       const text = stringOption(values, name);

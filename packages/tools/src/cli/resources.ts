@@ -49,6 +49,11 @@ export interface Target {
   /** Local only: the sample partner's API key, variable `EVENTS_API_KEY`. */
   readonly eventsApiKey?: string;
   readonly consumers: readonly ConsumerQueues[];
+  /**
+   * A deployed stack's resources (ListStackResources), when the command asked for them (see
+   * `resolveTarget`) and the caller may list them.
+   */
+  readonly stackResources?: readonly StackResourceSummary[];
   /** Tables by role: `events`, `state`. */
   readonly tables: Readonly<Record<string, string>>;
   /** Local only: the SQS endpoint, for the emulator's inspection API. */
@@ -79,7 +84,13 @@ interface ClientConfig {
 export const DEFAULT_ENDPOINTS_FILE = join('.local', 'endpoints.json');
 
 /** Resolves --stack/--region or --local/--endpoints. */
-export async function resolveTarget(values: Values, io: CliIO): Promise<Target> {
+/**
+ * The pipeline the command works on. With `stackResources`, a deployed stack's resources are
+ * listed too: the consumers then include those the outputs do not name (added with
+ * `pipeline.addConsumer()`), and `target.stackResources` holds them for the command (status's
+ * alarms). Commands that need no consumer (publish, replay --subject) leave the call out.
+ */
+export async function resolveTarget(values: Values, io: CliIO, options: { readonly stackResources?: boolean } = {}): Promise<Target> {
   const stack = stringOption(values, 'stack');
   const local = values.local === true;
   if (stack !== undefined && local) throw new CliError('give --stack or --local, not both', EXIT.USAGE);
@@ -94,7 +105,7 @@ export async function resolveTarget(values: Values, io: CliIO): Promise<Target> 
     return localTarget(stringOption(values, 'endpoints') ?? DEFAULT_ENDPOINTS_FILE, io);
   }
   if (values.endpoints !== undefined) throw new CliError('--endpoints applies to --local only', EXIT.USAGE);
-  return stackTarget(stack!, stringOption(values, 'region') ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined), io);
+  return stackTarget(stack!, stringOption(values, 'region') ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined), io, options.stackResources === true);
 }
 
 function localTarget(file: string, io: CliIO): Target {
@@ -141,7 +152,7 @@ function localTarget(file: string, io: CliIO): Target {
   };
 }
 
-async function stackTarget(stackName: string, regionOption: string | undefined, io: CliIO): Promise<Target> {
+async function stackTarget(stackName: string, regionOption: string | undefined, io: CliIO, withResources: boolean): Promise<Target> {
   const clients = createClients({ region: regionOption }, io);
   let region = regionOption;
   const context = (): ErrorContext => ({ local: false, stackName, region });
@@ -150,13 +161,14 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
     const { Stacks = [] } = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [envName(o.OutputKey ?? ''), o.OutputValue ?? '']));
     const named = fromVariables(outputs);
+    const resources = withResources ? await listableStackResources(clients.cloudformation, stackName) : undefined;
     return {
       kind: 'aws',
       label: `stack ${stackName} in ${region}`,
       region,
       stackName,
       ...named,
-      consumers: withUnlistedConsumers(named.consumers, await stackResources(clients.cloudformation, stackName, 'AWS::SQS::Queue')),
+      ...(resources && { consumers: withUnlistedConsumers(named.consumers, resources), stackResources: resources }),
       clients,
       errorContext: context(),
     };
@@ -166,23 +178,32 @@ async function stackTarget(stackName: string, regionOption: string | undefined, 
   }
 }
 
-/** The stack's resources of `type` (ListStackResources, every page). */
-async function stackResources(cloudformation: CloudFormationClient, stackName: string, type: string): Promise<StackResourceSummary[]> {
+/** The stack's resources (ListStackResources, every page). */
+export async function listStackResources(cloudformation: CloudFormationClient, stackName: string): Promise<StackResourceSummary[]> {
   const found: StackResourceSummary[] = [];
   let token: string | undefined;
   do {
-    let out;
-    try {
-      out = await cloudformation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
-    } catch (error) {
-      // Without cloudformation:ListStackResources, the outputs alone name the consumers.
-      if (/AccessDenied/.test((error as Error).name)) return found;
-      throw error;
-    }
-    found.push(...(out?.StackResourceSummaries ?? []).filter((r) => r.ResourceType === type));
+    const out = await cloudformation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+    found.push(...(out?.StackResourceSummaries ?? []));
     token = out?.NextToken;
   } while (token);
   return found;
+}
+
+/** The stack's resources, or undefined without cloudformation:ListStackResources: then the outputs alone name the consumers. */
+async function listableStackResources(cloudformation: CloudFormationClient, stackName: string): Promise<StackResourceSummary[] | undefined> {
+  try {
+    return await listStackResources(cloudformation, stackName);
+  } catch (error) {
+    if (/AccessDenied/.test((error as Error).name)) return undefined;
+    throw error;
+  }
+}
+
+/** `OrdersAuditQueue1A2B3C4D` (or its `...DeadLetterQueue...`) -> `orders-audit`: the consumer a queue's logical id names. */
+export function consumerName(logicalId: string): string {
+  const base = logicalId.replace(/[0-9A-F]{8}$/, '').replace(/(DeadLetterQueue|Queue)$/, '');
+  return envName(base).toLowerCase().replace(/_/g, '-');
 }
 
 /**
@@ -192,19 +213,18 @@ async function stackResources(cloudformation: CloudFormationClient, stackName: s
  * `OrdersAuditDeadLetterQueue5E6F7A8B` are consumer `orders-audit`). A subscription's own
  * dead-letter queue (`...SubscriptionDeadLetterQueue...`) is not a consumer's queue.
  */
-export function withUnlistedConsumers(listed: readonly ConsumerQueues[], queues: readonly StackResourceSummary[]): ConsumerQueues[] {
+export function withUnlistedConsumers(listed: readonly ConsumerQueues[], resources: readonly StackResourceSummary[]): ConsumerQueues[] {
   const known = new Set(listed.flatMap((c) => [c.queueUrl, c.deadLetterQueueUrl]).filter((u): u is string => !!u));
   const added = new Map<string, { name: string; queueUrl?: string; deadLetterQueueUrl?: string }>();
-  for (const queue of queues) {
+  for (const queue of resources) {
     const url = queue.PhysicalResourceId;
     const id = (queue.LogicalResourceId ?? '').replace(/[0-9A-F]{8}$/, '');
-    if (!url || known.has(url) || /SubscriptionDeadLetterQueue$/.test(id)) continue;
-    const m = /^(.+?)(DeadLetterQueue|Queue)$/.exec(id);
-    if (!m) continue;
-    const name = envName(m[1]).toLowerCase().replace(/_/g, '-');
+    if (queue.ResourceType !== 'AWS::SQS::Queue' || !url || known.has(url) || /SubscriptionDeadLetterQueue$/.test(id)) continue;
+    const kind = /DeadLetterQueue$/.test(id) ? 'deadLetterQueueUrl' : /Queue$/.test(id) ? 'queueUrl' : undefined;
+    if (!kind) continue;
+    const name = consumerName(id);
     const entry = added.get(name) ?? { name };
-    if (m[2] === 'Queue') entry.queueUrl = url;
-    else entry.deadLetterQueueUrl = url;
+    entry[kind] = url;
     added.set(name, entry);
   }
   return [...listed, ...[...added.values()].filter((c) => c.queueUrl)].sort((a, b) => a.name.localeCompare(b.name));

@@ -2,7 +2,6 @@
  * `status`: queue depths and oldest message ages, table item counts and alarm states; on the local
  * run, the handlers' metrics from their logs.
  */
-import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { type Command, type ParsedArgs, integerOption } from './args';
@@ -10,7 +9,8 @@ import { type TopicDeliveryFailures, formatDeliveryFailures, readDeliveryFailure
 import { type EmfProblem, HANDLER_METRICS, readLogMetrics } from './emf';
 import { EXIT, explain } from './errors';
 import { type CliIO, age, count, plural, table } from './io';
-import { type Target, isFifoUrl, queueName, resolveTarget } from './resources';
+import { type Target, isFifoUrl, listStackResources, queueName, resolveTarget } from './resources';
+import { sleep } from './sleep';
 import { queueDepth } from './sqs';
 
 export interface QueueStatus {
@@ -132,7 +132,7 @@ export const statusCommand: Command = {
 async function runStatus({ values }: ParsedArgs, io: CliIO): Promise<number> {
   const intervalMs = integerOption(values, 'interval', 2, 1, 3600) * 1000;
   const watch = values.watch === true;
-  const target = await resolveTarget(values, io);
+  const target = await resolveTarget(values, io, { stackResources: true });
   try {
     for (;;) {
       const report = await collectStatus(target).catch((error: unknown) => {
@@ -290,15 +290,8 @@ async function scannedItemCount(target: Target, tableName: string): Promise<numb
 }
 
 async function stackAlarms(target: Target): Promise<AlarmStatus[]> {
-  const resources: StackResourceSummary[] = [];
-  let token: string | undefined;
-  do {
-    const out = await target.clients.cloudformation.send(
-      new ListStackResourcesCommand({ StackName: target.stackName, NextToken: token }),
-    );
-    resources.push(...(out.StackResourceSummaries ?? []));
-    token = out.NextToken;
-  } while (token);
+  // Listed with the target, unless the caller may not list them: then this call says so.
+  const resources = target.stackResources ?? (await listStackResources(target.clients.cloudformation, target.stackName!));
   const alarms = resources.filter((r) => r.ResourceType === 'AWS::CloudWatch::Alarm' && r.PhysicalResourceId);
   const found: AlarmStatus[] = [];
   for (let i = 0; i < alarms.length; i += 100) {
@@ -380,16 +373,4 @@ function formatMetrics(metrics: MetricsStatus, at: Date): string {
       ],
     ) + malformed
   );
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
