@@ -94,7 +94,8 @@ const WRAPPERS = {
   },
   Publish: (handler, state) => (params, snsStore, sqsStore, request) => {
     const xml = handler(params, snsStore, sqsStore, request);
-    countUndeliverable(state, snsStore, sqsStore, params.TopicArn, params.Message, messageAttributes(params, 'MessageAttributes.entry.'));
+    const attributes = messageAttributes(params, 'MessageAttributes.entry.');
+    countUndeliverable(state, snsStore, sqsStore, params.TopicArn, params.Message, attributes);
     const topic = snsStore.getTopic(params.TopicArn);
     const archive = topic && archiveOf(state, topic);
     if (archive) {
@@ -102,7 +103,7 @@ const WRAPPERS = {
         messageId: tag(xml, 'MessageId'),
         message: params.Message,
         subject: params.Subject,
-        attributes: messageAttributes(params, 'MessageAttributes.entry.'),
+        attributes,
         groupId: params.MessageGroupId,
         deduplicationId: params.MessageDeduplicationId ?? contentDeduplicationId(state, topic, params.Message),
       });
@@ -111,28 +112,23 @@ const WRAPPERS = {
   },
   PublishBatch: (handler, state) => (params, snsStore, sqsStore, request) => {
     const xml = handler(params, snsStore, sqsStore, request);
-    const accepted = batchEntries(params);
-    for (const member of (xml.match(/<Successful>([\s\S]*?)<\/Successful>/)?.[1] ?? '').match(/<member>[\s\S]*?<\/member>/g) ?? []) {
-      const entry = accepted.get(tag(member, 'Id'));
-      if (entry) countUndeliverable(state, snsStore, sqsStore, params.TopicArn, entry.message, entry.attributes);
-    }
+    const entries = batchEntries(params);
     const topic = snsStore.getTopic(params.TopicArn);
     const archive = topic && archiveOf(state, topic);
-    if (archive) {
-      const entries = batchEntries(params);
-      const successful = (xml.match(/<Successful>([\s\S]*?)<\/Successful>/)?.[1] ?? '').match(/<member>[\s\S]*?<\/member>/g) ?? [];
-      for (const member of successful) {
-        const entry = entries.get(tag(member, 'Id'));
-        if (!entry) continue;
-        keep(state, archive, {
-          messageId: tag(member, 'MessageId'),
-          message: entry.message,
-          subject: entry.subject,
-          attributes: entry.attributes,
-          groupId: entry.groupId,
-          deduplicationId: entry.deduplicationId ?? contentDeduplicationId(state, topic, entry.message),
-        });
-      }
+    // The entries the topic accepted, in the order it answered them.
+    for (const member of (xml.match(/<Successful>([\s\S]*?)<\/Successful>/)?.[1] ?? '').match(/<member>[\s\S]*?<\/member>/g) ?? []) {
+      const entry = entries.get(tag(member, 'Id'));
+      if (!entry) continue;
+      countUndeliverable(state, snsStore, sqsStore, params.TopicArn, entry.message, entry.attributes);
+      if (!archive) continue;
+      keep(state, archive, {
+        messageId: tag(member, 'MessageId'),
+        message: entry.message,
+        subject: entry.subject,
+        attributes: entry.attributes,
+        groupId: entry.groupId,
+        deduplicationId: entry.deduplicationId ?? contentDeduplicationId(state, topic, entry.message),
+      });
     }
     return xml;
   },
@@ -262,19 +258,8 @@ function resume(sub) {
 
 /** Delivers one archived message to the subscription's queue as fauxqs' Publish does, with Replayed. */
 function deliver(state, archive, sub, record, sqsStore) {
-  const { SqsStore, matchesFilterPolicy, matchesFilterPolicyOnBody } = state.deps;
-  if (sub.protocol !== 'sqs') return;
-  if (sub.attributes.FilterPolicy) {
-    try {
-      const policy = JSON.parse(sub.attributes.FilterPolicy);
-      const matched = (sub.attributes.FilterPolicyScope ?? 'MessageAttributes') === 'MessageBody'
-        ? matchesFilterPolicyOnBody(policy, record.message)
-        : matchesFilterPolicy(policy, record.attributes);
-      if (!matched) return;
-    } catch {
-      // fauxqs delivers when the policy cannot be read; so does the replay.
-    }
-  }
+  const { SqsStore } = state.deps;
+  if (sub.protocol !== 'sqs' || !passesFilter(state, sub, record.message, record.attributes)) return;
   const queue = sqsStore.getQueueByArn(sub.endpoint);
   if (!queue) return;
   const attributes = { ...record.attributes, Replayed: { DataType: 'String', StringValue: 'true' } };
@@ -311,7 +296,7 @@ function passesFilter(state, sub, message, attributes) {
       ? matchesFilterPolicyOnBody(policy, message)
       : matchesFilterPolicy(policy, attributes);
   } catch {
-    return true; // fauxqs delivers when the policy cannot be read
+    return true; // fauxqs delivers when the policy cannot be read; so do the replay and the failure count
   }
 }
 
