@@ -77,7 +77,12 @@ export function packLibrary(destination: string): PackResult {
     if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build:lambda\` first`);
   }
   npm(['run', 'compile'], ROOT);
-  const [report] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', destination], ROOT));
+  return packFolder(ROOT, destination);
+}
+
+/** `npm pack` of the package in `dir` into `destination`, without its scripts: what it reports. */
+function packFolder(dir: string, destination: string): PackResult {
+  const [report] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', destination], dir));
   return {
     tarball: path.join(destination, report.filename),
     filename: report.filename,
@@ -97,18 +102,7 @@ export const WORKSPACES = {
 /** Builds the publisher and the tools (in that order: the tools compile against the publisher's declarations) and packs both. */
 export function packWorkspaces(destination: string): { publisher: PackResult; tools: PackResult } {
   npm(['run', 'build:packages'], ROOT);
-  const pack = (dir: string): PackResult => {
-    const [report] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', destination], dir));
-    return {
-      tarball: path.join(destination, report.filename),
-      filename: report.filename,
-      integrity: report.integrity,
-      size: report.size,
-      unpackedSize: report.unpackedSize,
-      files: report.files.map((f: { path: string }) => f.path).sort(),
-    };
-  };
-  return { publisher: pack(WORKSPACES.publisher.dir), tools: pack(WORKSPACES.tools.dir) };
+  return { publisher: packFolder(WORKSPACES.publisher.dir, destination), tools: packFolder(WORKSPACES.tools.dir, destination) };
 }
 
 /**
