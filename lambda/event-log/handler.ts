@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../shared/backoff';
 import { type DeadLetter, type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import { MalformedEventError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure } from '../shared/logger';
-import { type MetricName, METRIC_NAMES, countReplayed, publishCounts } from '../shared/metrics';
+import { type Counts, METRIC_NAMES, countReplayed, withCounts } from '../shared/metrics';
 import { putItems } from './batch-write';
 import { toEventItem, type EventItem } from './item';
 
@@ -59,19 +59,12 @@ export function createEventLogHandler(options: EventLogHandlerOptions): EventLog
   const now = options.now ?? (() => new Date());
   const processor = new BatchProcessor(EventType.SQS);
 
-  return async (event, context) => {
-    const counts: Partial<Record<MetricName, number>> = {};
-    try {
-      return await handleBatch(event, context, counts);
-    } finally {
-      publishCounts(options.metrics, counts);
-    }
-  };
+  return withCounts(options.metrics, handleBatch);
 
   async function handleBatch(
     event: SQSEvent,
     context: Context | undefined,
-    counts: Partial<Record<MetricName, number>>,
+    counts: Counts,
   ): Promise<SQSBatchResponse> {
     if (context) {
       logger.addContext(context);

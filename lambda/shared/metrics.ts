@@ -79,6 +79,27 @@ export function publishCounts(metrics: Metrics | undefined, counts: Partial<Reco
   metrics.publishStoredMetrics();
 }
 
+/** What a batch handler counted in one invocation, by metric. */
+export type Counts = Partial<Record<MetricName, number>>;
+
+/**
+ * The handler that runs `handleBatch` with fresh counts and publishes them once per invocation,
+ * even when it throws.
+ */
+export function withCounts<E, C, R>(
+  metrics: Metrics | undefined,
+  handleBatch: (event: E, context: C, counts: Counts) => Promise<R>,
+): (event: E, context: C) => Promise<R> {
+  return async (event, context) => {
+    const counts: Counts = {};
+    try {
+      return await handleBatch(event, context, counts);
+    } finally {
+      publishCounts(metrics, counts);
+    }
+  };
+}
+
 /** How many of the records SNS redelivered from its archive (they carry the `Replayed` attribute). */
 export function countReplayed(records: readonly SQSRecord[]): number {
   return records.filter((record) => {

@@ -7,7 +7,7 @@ import type { PipelineEvent } from '../../packages/publisher/src/envelope';
 import { type DeadLetterTarget, deadLetterRecords } from '../shared/dead-letter';
 import { MessageGroupBlockedError, toError } from '../shared/errors';
 import { logDeadLettered, logRecordFailure, type RecordFailure } from '../shared/logger';
-import { type MetricName, METRIC_NAMES, countReplayed, publishCounts } from '../shared/metrics';
+import { type Counts, METRIC_NAMES, countReplayed, withCounts } from '../shared/metrics';
 import { malformedRecords, parseRecords, planBatch, type Step, type WriteStep } from './plan';
 
 export interface StateProjectorHandlerOptions {
@@ -80,19 +80,12 @@ export function createStateProjectorHandler(options: StateProjectorHandlerOption
   const now = options.now ?? (() => new Date());
   const processor = new SqsFifoPartialProcessorAsync();
 
-  return async (event, context) => {
-    const counts: Partial<Record<MetricName, number>> = {};
-    try {
-      return await handleBatch(event, context, counts);
-    } finally {
-      publishCounts(options.metrics, counts);
-    }
-  };
+  return withCounts(options.metrics, handleBatch);
 
   async function handleBatch(
     event: SQSEvent,
     context: Context | undefined,
-    counts: Partial<Record<MetricName, number>>,
+    counts: Counts,
   ): Promise<SQSBatchResponse> {
     if (context) {
       logger.addContext(context);
